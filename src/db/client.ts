@@ -1,0 +1,165 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import lockfile from 'proper-lockfile';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+
+/** Result of one statement: the rows and how many rows were written. */
+export interface QueryResult<T> {
+  rows: T[];
+  rowCount: number;
+}
+
+/**
+ * The one database interface the repositories use, the same on PGlite and on a
+ * PostgreSQL server. Inside `transaction` the callback receives a Db bound to
+ * that transaction; calling `transaction` on it again joins the same one.
+ */
+export interface Db {
+  readonly kind: 'pglite' | 'postgres';
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
+  /** Runs several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  readonly inTransaction: boolean;
+  close(): Promise<void>;
+}
+
+/** Raised when a second process tries to open the same embedded data folder. */
+export class DataDirLockedError extends Error {
+  constructor(dir: string) {
+    super(
+      `The data folder ${dir} is already in use by another Triage process. ` +
+        'The embedded database allows only one process; stop the other one, or use DATABASE_URL with a PostgreSQL server to run several.',
+    );
+    this.name = 'DataDirLockedError';
+  }
+}
+
+// int8 (counts, ticket numbers) as JS numbers, like PGlite does; numeric as float.
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+// Serialization failures and deadlocks are retried: the transaction is safe to replay.
+const RETRYABLE = new Set(['40001', '40P01']);
+
+class PgDb implements Db {
+  readonly kind = 'postgres' as const;
+  readonly inTransaction: boolean;
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly client?: pg.PoolClient,
+  ) {
+    this.inTransaction = client !== undefined;
+  }
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
+    const r = await (this.client ?? this.pool).query(sql, params as unknown[]);
+    return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+  }
+
+  async exec(sql: string): Promise<void> {
+    await (this.client ?? this.pool).query(sql);
+  }
+
+  async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    if (this.client) return fn(this);
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(new PgDb(this.pool, client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        if (attempt < 5 && RETRYABLE.has((err as { code?: string }).code ?? '')) continue;
+        throw err;
+      } finally {
+        client.release();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.client) await this.pool.end();
+  }
+}
+
+class PgliteDb implements Db {
+  readonly kind = 'pglite' as const;
+  readonly inTransaction: boolean;
+  constructor(
+    private readonly pglite: PGlite,
+    private readonly tx?: Transaction,
+    private readonly release?: () => Promise<void>,
+  ) {
+    this.inTransaction = tx !== undefined;
+  }
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
+    const r = await (this.tx ?? this.pglite).query<T>(sql, params);
+    return { rows: r.rows, rowCount: r.affectedRows ?? 0 };
+  }
+
+  async exec(sql: string): Promise<void> {
+    await (this.tx ?? this.pglite).exec(sql);
+  }
+
+  async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    if (this.tx) return fn(this);
+    return this.pglite.transaction((tx) => fn(new PgliteDb(this.pglite, tx)));
+  }
+
+  async close(): Promise<void> {
+    if (this.tx) return;
+    await this.pglite.close();
+    await this.release?.();
+  }
+}
+
+export interface OpenOptions {
+  databaseUrl?: string;
+  /** Folder of the embedded database; undefined = in memory (tests). */
+  dataDir?: string;
+  poolSize?: number;
+}
+
+/**
+ * Opens the system of record: a PostgreSQL server when `databaseUrl` is set,
+ * otherwise PGlite under `<dataDir>/db`, locked so that a second process fails at once.
+ */
+export async function openDatabase(opts: OpenOptions): Promise<Db> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    pool.on('error', () => undefined); // an idle client's error must not crash the process
+    const db = new PgDb(pool);
+    await db.query('SELECT 1');
+    return db;
+  }
+  if (!opts.dataDir) return new PgliteDb(await PGlite.create());
+  mkdirSync(opts.dataDir, { recursive: true });
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(opts.dataDir, {
+      lockfilePath: join(opts.dataDir, 'triage.lock'),
+      stale: 10_000,
+      update: 2_000,
+      onCompromised: (err) => {
+        // Someone else took the folder: continuing would lose writes.
+        console.error(`Lost the lock on ${opts.dataDir}: ${err.message}`);
+        process.exit(70);
+      },
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ELOCKED') throw new DataDirLockedError(opts.dataDir);
+    throw err;
+  }
+  try {
+    const pglite = await PGlite.create(join(opts.dataDir, 'db'));
+    return new PgliteDb(pglite, undefined, release);
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}

@@ -1,0 +1,155 @@
+import type { Db } from '../client.ts';
+
+export type Tier = 'free' | 'standard' | 'premium' | 'enterprise';
+
+export interface OrganizationRow {
+  id: string;
+  name: string;
+  tier: Tier;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface RequesterRow {
+  id: string;
+  name: string;
+  email: string;
+  phone: string | null;
+  user_id: string | null;
+  organization_id: string | null;
+  organization: string | null;
+  /** own tier, or null to inherit the organization's */
+  tier: Tier | null;
+  effective_tier: Tier;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const REQUESTER_SELECT = `
+  SELECT r.id, r.name, r.email, r.phone, r.user_id, r.organization_id, o.name AS organization, r.tier,
+         coalesce(r.tier, o.tier, 'standard') AS effective_tier, r.created_at, r.updated_at
+    FROM requesters r LEFT JOIN organizations o ON o.id = r.organization_id`;
+
+/**
+ * Finds an organization by name (case-insensitive) or creates it, race-safely:
+ * concurrent callers with one new name get one row.
+ */
+export async function findOrCreateOrganization(db: Db, name: string, now: Date): Promise<OrganizationRow> {
+  const found = await db.query<OrganizationRow>('SELECT * FROM organizations WHERE lower(name) = lower($1)', [name]);
+  if (found.rows[0]) return found.rows[0];
+  const inserted = await db.query<OrganizationRow>(
+    `INSERT INTO organizations (name, created_at, updated_at) VALUES ($1, $2, $2)
+     ON CONFLICT ((lower(name))) DO NOTHING RETURNING *`,
+    [name, now],
+  );
+  if (inserted.rows[0]) return inserted.rows[0];
+  // Another transaction inserted it first and has committed (ON CONFLICT waited for it).
+  return (await db.query<OrganizationRow>('SELECT * FROM organizations WHERE lower(name) = lower($1)', [name])).rows[0];
+}
+
+export async function getOrganization(db: Db, id: string): Promise<OrganizationRow | undefined> {
+  return (await db.query<OrganizationRow>('SELECT * FROM organizations WHERE id = $1', [id])).rows[0];
+}
+
+export async function listOrganizations(db: Db, limit: number, offset: number): Promise<{ rows: OrganizationRow[]; total: number }> {
+  const rows = (await db.query<OrganizationRow>('SELECT * FROM organizations ORDER BY lower(name) LIMIT $1 OFFSET $2', [limit, offset])).rows;
+  const total = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM organizations')).rows[0].n;
+  return { rows, total };
+}
+
+export async function insertOrganization(db: Db, o: { name: string; tier: Tier }, now: Date): Promise<OrganizationRow | undefined> {
+  return (
+    await db.query<OrganizationRow>(
+      `INSERT INTO organizations (name, tier, created_at, updated_at) VALUES ($1, $2, $3, $3)
+       ON CONFLICT ((lower(name))) DO NOTHING RETURNING *`,
+      [o.name, o.tier, now],
+    )
+  ).rows[0];
+}
+
+export async function updateOrganization(
+  db: Db,
+  id: string,
+  patch: { name?: string; tier?: Tier },
+  now: Date,
+): Promise<OrganizationRow | undefined> {
+  return (
+    await db.query<OrganizationRow>(
+      `UPDATE organizations SET name = coalesce($2, name), tier = coalesce($3, tier), updated_at = $4
+        WHERE id = $1 RETURNING *`,
+      [id, patch.name ?? null, patch.tier ?? null, now],
+    )
+  ).rows[0];
+}
+
+export async function findRequesterByEmail(db: Db, email: string): Promise<RequesterRow | undefined> {
+  return (await db.query<RequesterRow>(`${REQUESTER_SELECT} WHERE r.email = $1`, [email.toLowerCase()])).rows[0];
+}
+
+export async function getRequester(db: Db, id: string): Promise<RequesterRow | undefined> {
+  return (await db.query<RequesterRow>(`${REQUESTER_SELECT} WHERE r.id = $1`, [id])).rows[0];
+}
+
+export async function listRequesters(
+  db: Db,
+  f: { email?: string; organizationId?: string; q?: string; limit: number; offset: number },
+): Promise<{ rows: RequesterRow[]; total: number }> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (f.email) where.push(`r.email = $${params.push(f.email.toLowerCase())}`);
+  if (f.organizationId) where.push(`r.organization_id = $${params.push(f.organizationId)}`);
+  if (f.q) where.push(`(r.name ILIKE $${params.push(`%${escapeLike(f.q)}%`)} OR r.email ILIKE $${params.length})`);
+  const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const rows = (
+    await db.query<RequesterRow>(
+      `${REQUESTER_SELECT} ${clause} ORDER BY r.created_at DESC, r.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, f.limit, f.offset],
+    )
+  ).rows;
+  const total = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM requesters r ${clause}`, params)).rows[0].n;
+  return { rows, total };
+}
+
+/**
+ * Finds a requester by e-mail (lower-cased) or creates it. Race-safe without
+ * holding a lock: the unique index decides, and the loser reads the winner's row.
+ */
+export async function findOrCreateRequester(
+  db: Db,
+  r: { name: string; email: string; phone?: string | null; organizationId?: string | null },
+  now: Date,
+): Promise<{ id: string; created: boolean }> {
+  const email = r.email.toLowerCase();
+  const found = await db.query<{ id: string }>('SELECT id FROM requesters WHERE email = $1', [email]);
+  if (found.rows[0]) return { id: found.rows[0].id, created: false };
+  const inserted = await db.query<{ id: string }>(
+    `INSERT INTO requesters (name, email, phone, organization_id, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (email) DO NOTHING RETURNING id`,
+    [r.name, email, r.phone ?? null, r.organizationId ?? null, now],
+  );
+  if (inserted.rows[0]) return { id: inserted.rows[0].id, created: true };
+  const winner = await db.query<{ id: string }>('SELECT id FROM requesters WHERE email = $1', [email]);
+  return { id: winner.rows[0].id, created: false };
+}
+
+export async function updateRequester(
+  db: Db,
+  id: string,
+  patch: { name?: string; phone?: string | null; organizationId?: string | null; tier?: Tier | null },
+  now: Date,
+): Promise<boolean> {
+  const sets: string[] = [];
+  const params: unknown[] = [id];
+  if (patch.name !== undefined) sets.push(`name = $${params.push(patch.name)}`);
+  if (patch.phone !== undefined) sets.push(`phone = $${params.push(patch.phone)}`);
+  if (patch.organizationId !== undefined) sets.push(`organization_id = $${params.push(patch.organizationId)}`);
+  if (patch.tier !== undefined) sets.push(`tier = $${params.push(patch.tier)}`);
+  sets.push(`updated_at = $${params.push(now)}`);
+  const r = await db.query(`UPDATE requesters SET ${sets.join(', ')} WHERE id = $1`, params);
+  return r.rowCount > 0;
+}
+
+/** Escapes LIKE wildcards so a user's `%` or `_` matches literally. */
+export function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,157 @@
+import type { Ctx } from '../context.ts';
+import { Errors, type FieldError } from '../errors.ts';
+import { can, require } from '../auth/policies.ts';
+import { hashPassword } from '../auth/secrets.ts';
+import {
+  getAgent, groupIdsBySlug, insertAgent, insertGroup, setAgentGroups, setPassword, updateAgent as updateAgentRow,
+  updateGroup as updateGroupRow, getGroupBySlug, type AgentRole, type AgentRow, type GroupRow, type Presence,
+} from '../../db/repositories/agents.ts';
+import {
+  findOrCreateOrganization, getOrganization, getRequester, insertOrganization, updateOrganization as updateOrganizationRow,
+  updateRequester as updateRequesterRow, type OrganizationRow, type RequesterRow, type Tier,
+} from '../../db/repositories/people.ts';
+
+export interface AgentInput {
+  name: string;
+  email: string;
+  role?: AgentRole;
+  groups?: string[];
+  skills?: string[];
+  maxConcurrentTickets?: number;
+  status?: Presence;
+  password?: string;
+}
+
+async function resolveGroups(db: Ctx['db'], slugs: string[]): Promise<string[]> {
+  const unique = [...new Set(slugs)];
+  const ids = await groupIdsBySlug(db, unique);
+  const errors: FieldError[] = unique
+    .map((slug, i) => ({ slug, i }))
+    .filter(({ slug }) => !ids.has(slug))
+    .map(({ slug, i }) => ({ path: `groups.${i}`, message: `No group with slug "${slug}"` }));
+  if (errors.length) throw Errors.validation(errors, 'Unknown group.');
+  return unique.map((s) => ids.get(s)!);
+}
+
+const normalizeSkills = (skills: string[]) => [...new Set(skills.map((s) => s.trim().toLowerCase()).filter(Boolean))];
+
+/** Only admins create agents. The e-mail must be free (409 otherwise). */
+export async function createAgent(ctx: Ctx, input: AgentInput): Promise<AgentRow> {
+  require(can.administer(ctx.actor), 'Only admins create agents.');
+  const passwordHash = input.password ? await hashPassword(input.password) : undefined;
+  return ctx.db.transaction(async (db) => {
+    const now = ctx.clock.now();
+    const groupIds = await resolveGroups(db, input.groups ?? []);
+    const id = await insertAgent(
+      db,
+      {
+        name: input.name,
+        email: input.email,
+        role: input.role ?? 'agent',
+        skills: normalizeSkills(input.skills ?? []),
+        maxConcurrentTickets: input.maxConcurrentTickets ?? 5,
+        status: input.status ?? 'offline',
+      },
+      now,
+    );
+    if (!id) throw Errors.conflict('agent.email_taken', `An agent with e-mail ${input.email} exists.`, [{ path: 'email', message: 'already taken' }]);
+    await setAgentGroups(db, id, groupIds);
+    if (passwordHash) await setPassword(db, id, passwordHash, now);
+    return (await getAgent(db, id))!;
+  });
+}
+
+/**
+ * Changes an agent. Agents may change their own name, status and password;
+ * supervisors also groups, skills and capacity of agents; only admins roles and e-mails.
+ */
+export async function updateAgent(ctx: Ctx, id: string, patch: Partial<AgentInput>): Promise<AgentRow> {
+  const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
+  return ctx.db.transaction(async (db) => {
+    const target = await getAgent(db, id);
+    if (!target) throw Errors.notFound('agent', id);
+    require(can.editAgent(ctx.actor, target), 'You may not change this agent.');
+    const self = ctx.actor.id === id;
+    const privileged = can.supervise(ctx.actor) && !(self && ctx.actor.role !== 'admin');
+    if ((patch.groups || patch.skills || patch.maxConcurrentTickets !== undefined) && !privileged) {
+      throw Errors.forbidden('Only supervisors and admins change groups, skills and capacity.');
+    }
+    if ((patch.role !== undefined || patch.email !== undefined) && !can.administer(ctx.actor)) {
+      throw Errors.forbidden('Only admins change roles and e-mail addresses.');
+    }
+    if (patch.password && !self && !can.administer(ctx.actor)) throw Errors.forbidden('Only admins set other agents’ passwords.');
+    const now = ctx.clock.now();
+    if (patch.email !== undefined && patch.email.toLowerCase() !== target.email) {
+      const taken = await db.query('SELECT 1 FROM agents WHERE email = $1 AND id <> $2', [patch.email.toLowerCase(), id]);
+      if (taken.rowCount) throw Errors.conflict('agent.email_taken', `An agent with e-mail ${patch.email} exists.`, [{ path: 'email', message: 'already taken' }]);
+    }
+    await updateAgentRow(
+      db,
+      id,
+      {
+        name: patch.name,
+        email: patch.email,
+        role: patch.role,
+        skills: patch.skills ? normalizeSkills(patch.skills) : undefined,
+        maxConcurrentTickets: patch.maxConcurrentTickets,
+        status: patch.status,
+      },
+      now,
+    );
+    if (patch.groups) await setAgentGroups(db, id, await resolveGroups(db, patch.groups));
+    if (passwordHash) await setPassword(db, id, passwordHash, now);
+    return (await getAgent(db, id))!;
+  });
+}
+
+export async function createGroup(ctx: Ctx, g: { slug: string; name: string; description?: string }): Promise<GroupRow> {
+  require(can.administer(ctx.actor), 'Only admins create groups.');
+  const id = await insertGroup(ctx.db, g, ctx.clock.now());
+  if (!id) throw Errors.conflict('group.slug_taken', `A group with slug ${g.slug} exists.`, [{ path: 'slug', message: 'already taken' }]);
+  return (await getGroupBySlug(ctx.db, g.slug))!;
+}
+
+export async function updateGroup(ctx: Ctx, slug: string, patch: { name?: string; description?: string | null }): Promise<GroupRow> {
+  require(can.supervise(ctx.actor), 'Only supervisors and admins change groups.');
+  if (!(await updateGroupRow(ctx.db, slug, patch, ctx.clock.now()))) throw Errors.notFound('group', slug);
+  return (await getGroupBySlug(ctx.db, slug))!;
+}
+
+/** Changes a requester's name, phone, organization (by name, created if new) or own tier. */
+export async function updateRequester(
+  ctx: Ctx,
+  id: string,
+  patch: { name?: string; phone?: string | null; organization?: string | null; tier?: Tier | null },
+): Promise<RequesterRow> {
+  require(can.workTickets(ctx.actor));
+  return ctx.db.transaction(async (db) => {
+    const now = ctx.clock.now();
+    let organizationId: string | null | undefined;
+    if (patch.organization !== undefined) {
+      organizationId = patch.organization === null ? null : (await findOrCreateOrganization(db, patch.organization, now)).id;
+    }
+    const found = await updateRequesterRow(db, id, { name: patch.name, phone: patch.phone, organizationId, tier: patch.tier }, now);
+    if (!found) throw Errors.notFound('requester', id);
+    return (await getRequester(db, id))!;
+  });
+}
+
+export async function createOrganization(ctx: Ctx, o: { name: string; tier?: Tier }): Promise<OrganizationRow> {
+  require(can.supervise(ctx.actor), 'Only supervisors and admins create organizations.');
+  const row = await insertOrganization(ctx.db, { name: o.name, tier: o.tier ?? 'standard' }, ctx.clock.now());
+  if (!row) throw Errors.conflict('organization.name_taken', `An organization named ${o.name} exists.`, [{ path: 'name', message: 'already taken' }]);
+  return row;
+}
+
+export async function updateOrganization(ctx: Ctx, id: string, patch: { name?: string; tier?: Tier }): Promise<OrganizationRow> {
+  require(can.supervise(ctx.actor), 'Only supervisors and admins change organizations.');
+  if (!(await getOrganization(ctx.db, id))) throw Errors.notFound('organization', id);
+  try {
+    return (await updateOrganizationRow(ctx.db, id, patch, ctx.clock.now()))!;
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') {
+      throw Errors.conflict('organization.name_taken', `An organization named ${patch.name} exists.`, [{ path: 'name', message: 'already taken' }]);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,349 @@
+import type { Ctx } from '../context.ts';
+import { Errors } from '../errors.ts';
+import { can, require } from '../auth/policies.ts';
+import { assertTransition, lifecycleTimestamps, statusChangeType, type TicketPriority, type TicketSource, type TicketStatus } from './lifecycle.ts';
+import { findOrCreateOrganization, findOrCreateRequester } from '../../db/repositories/people.ts';
+import { getAgent, getGroupBySlug } from '../../db/repositories/agents.ts';
+import {
+  getTicketView, insertTicket, lockTicket, updateTicketRow,
+  type TicketChanges, type TicketRow, type TicketViewRow,
+} from '../../db/repositories/tickets.ts';
+import { insertAttachment, insertComment, insertHistory, type CommentRow, type HistoryEntry } from '../../db/repositories/conversation.ts';
+import type { StoredFile } from '../../platform/storage.ts';
+
+export interface CreateTicketInput {
+  subject: string;
+  description: string;
+  requester: { name: string; email: string; phone?: string; organization?: string };
+  category: string;
+  subcategory?: string;
+  priority?: TicketPriority;
+  source: TicketSource;
+  channel?: string;
+  tags?: string[];
+  customFields?: Record<string, unknown>;
+  dueDate?: Date | null;
+  externalId?: string;
+}
+
+/** Tags are compared and stored trimmed, lower-cased and without duplicates. */
+export function normalizeTags(tags: string[] | undefined): string[] {
+  return [...new Set((tags ?? []).map((t) => t.trim().toLowerCase()).filter(Boolean))];
+}
+
+/**
+ * Opens a ticket for a requester (found or created by e-mail), writes its
+ * `created` history row, and stores its attachments, in one transaction.
+ */
+export async function createTicket(ctx: Ctx, input: CreateTicketInput, files: StoredFile[] = []): Promise<TicketViewRow> {
+  require(can.workTickets(ctx.actor));
+  const now = ctx.clock.now();
+  return ctx.db.transaction(async (db) => {
+    const org = input.requester.organization ? await findOrCreateOrganization(db, input.requester.organization, now) : null;
+    const requester = await findOrCreateRequester(
+      db,
+      { name: input.requester.name, email: input.requester.email, phone: input.requester.phone, organizationId: org?.id },
+      now,
+    );
+    const ticket = await insertTicket(
+      db,
+      {
+        subject: input.subject,
+        description: input.description,
+        status: 'new',
+        priority: input.priority ?? 'normal',
+        category: input.category,
+        subcategory: input.subcategory ?? null,
+        requesterId: requester.id,
+        assigneeGroupId: null,
+        source: input.source,
+        channel: input.channel ?? null,
+        tags: normalizeTags(input.tags),
+        customFields: input.customFields ?? {},
+        dueDate: input.dueDate ?? null,
+        externalId: input.externalId ?? null,
+        followUpOf: null,
+        createdBy: ctx.actor.id,
+      },
+      now,
+    );
+    for (const f of files) await insertAttachment(db, fileRow(ctx, ticket.id, null, f), now);
+    await insertHistory(
+      db,
+      [
+        entry(ctx, ticket.id, 'created', null, null, {
+          number: ticket.number, subject: ticket.subject, status: ticket.status, priority: ticket.priority,
+          category: ticket.category, source: ticket.source, requesterId: requester.id, tags: ticket.tags,
+          ...(files.length ? { attachments: files.length } : {}),
+        }),
+      ],
+      now,
+    );
+    return (await getTicketView(db, ticket.id))!;
+  });
+}
+
+export interface UpdateTicketInput {
+  subject?: string;
+  description?: string;
+  status?: TicketStatus;
+  priority?: TicketPriority;
+  category?: string;
+  subcategory?: string | null;
+  tags?: string[];
+  customFields?: Record<string, unknown>;
+  dueDate?: Date | null;
+  assigneeId?: string | null;
+}
+
+/** Plain fields: API name → column. Each change is its own `updated` history row. */
+const PLAIN_FIELDS = {
+  subject: 'subject',
+  description: 'description',
+  priority: 'priority',
+  category: 'category',
+  subcategory: 'subcategory',
+  tags: 'tags',
+  customFields: 'custom_fields',
+  dueDate: 'due_date',
+} as const;
+
+/**
+ * Changes a ticket's fields, status and assignee in one transaction, one
+ * history row per change. `expectedVersion` (from If-Match) makes a stale
+ * write fail with 412 instead of overwriting someone else's change.
+ */
+export async function updateTicket(
+  ctx: Ctx,
+  ref: string,
+  input: UpdateTicketInput,
+  expectedVersion?: number,
+): Promise<TicketViewRow> {
+  return onTicket(ctx, ref, expectedVersion, async (db, ticket, now) => {
+    const changes: TicketChanges = {};
+    const history: HistoryEntry[] = [];
+    for (const [field, column] of Object.entries(PLAIN_FIELDS) as [keyof typeof PLAIN_FIELDS, keyof TicketRow][]) {
+      let next = input[field];
+      if (next === undefined) continue;
+      if (field === 'tags') next = normalizeTags(next as string[]);
+      const prev = ticket[column];
+      if (sameValue(prev, next)) continue;
+      (changes as Record<string, unknown>)[column] = next;
+      history.push(entry(ctx, ticket.id, 'updated', field, { [field]: prev }, { [field]: next }));
+    }
+    if (input.assigneeId !== undefined && input.assigneeId !== ticket.assignee_id) {
+      await applyAssignment(ctx, db, ticket, { agentId: input.assigneeId }, changes, history, input.status === undefined);
+    }
+    if (input.status !== undefined && input.status !== ticket.status) {
+      applyStatus(ctx, ticket, input.status, changes, history, now);
+    }
+    return { changes, history };
+  });
+}
+
+/** Moves a ticket to `to` (resolve, close, reopen, cancel), enforcing the lifecycle. */
+export async function changeStatus(
+  ctx: Ctx,
+  ref: string,
+  to: TicketStatus,
+  opts: { expectedVersion?: number; reason?: string; onlyFrom?: TicketStatus[] } = {},
+): Promise<TicketViewRow> {
+  return onTicket(ctx, ref, opts.expectedVersion, async (_db, ticket, now) => {
+    if (opts.onlyFrom && !opts.onlyFrom.includes(ticket.status)) throw Errors.transition(ticket.status, to);
+    const changes: TicketChanges = {};
+    const history: HistoryEntry[] = [];
+    applyStatus(ctx, ticket, to, changes, history, now, opts.reason);
+    return { changes, history };
+  }, { allowFinal: false });
+}
+
+/**
+ * Assigns a ticket to an agent and/or a group (by slug). Assigning an agent to
+ * a `new` ticket opens it; moving to a group the assignee is not in unassigns it.
+ */
+export async function assignTicket(
+  ctx: Ctx,
+  ref: string,
+  target: { agentId?: string | null; group?: string | null },
+  expectedVersion?: number,
+): Promise<TicketViewRow> {
+  return onTicket(ctx, ref, expectedVersion, async (db, ticket) => {
+    const changes: TicketChanges = {};
+    const history: HistoryEntry[] = [];
+    await applyAssignment(ctx, db, ticket, target, changes, history, true);
+    return { changes, history };
+  });
+}
+
+/**
+ * Adds a public reply or an internal note (with attachments). The first public
+ * reply by an agent opens a `new` ticket. Closed and cancelled tickets take no comments.
+ */
+export async function addComment(
+  ctx: Ctx,
+  ref: string,
+  input: { content: string; isInternal?: boolean },
+  files: StoredFile[] = [],
+  expectedVersion?: number,
+): Promise<{ ticket: TicketViewRow; comment: CommentRow }> {
+  let comment!: CommentRow;
+  const ticket = await onTicket(ctx, ref, expectedVersion, async (db, row, now) => {
+    const isInternal = input.isInternal ?? false;
+    comment = await insertComment(
+      db,
+      { ticketId: row.id, authorId: ctx.actor.id!, authorType: 'agent', content: input.content, isInternal },
+      now,
+    );
+    comment.author_name = ctx.actor.name;
+    for (const f of files) await insertAttachment(db, fileRow(ctx, row.id, comment.id, f), now);
+    const changes: TicketChanges = {};
+    const history: HistoryEntry[] = [
+      entry(ctx, row.id, 'commented', null, null, { commentId: comment.id, isInternal, attachments: files.length }),
+    ];
+    if (!isInternal && row.status === 'new') applyStatus(ctx, row, 'open', changes, history, now, 'first public reply');
+    return { changes, history, alwaysBump: true };
+  });
+  return { ticket, comment };
+}
+
+// ---------------------------------------------------------------------------
+
+type Mutation = { changes: TicketChanges; history: HistoryEntry[]; alwaysBump?: boolean };
+
+/**
+ * The frame of every command on an existing ticket: lock the row, check the
+ * version and that the ticket is not final, let `fn` decide the changes, then
+ * write the row and its history in the same transaction.
+ */
+async function onTicket(
+  ctx: Ctx,
+  ref: string,
+  expectedVersion: number | undefined,
+  fn: (db: Ctx['db'], ticket: TicketRow, now: Date) => Promise<Mutation>,
+  opts: { allowFinal?: boolean } = {},
+): Promise<TicketViewRow> {
+  require(can.workTickets(ctx.actor));
+  const now = ctx.clock.now();
+  return ctx.db.transaction(async (db) => {
+    const ticket = await lockTicket(db, ref);
+    if (!ticket) throw Errors.notFound('ticket', ref);
+    if (expectedVersion !== undefined && expectedVersion !== ticket.version) throw Errors.stale(ticket.version);
+    if (opts.allowFinal !== false && (ticket.status === 'closed' || ticket.status === 'cancelled')) {
+      throw Errors.conflict('ticket.final', `Ticket #${ticket.number} is ${ticket.status} and can no longer change; open a follow-up ticket instead.`);
+    }
+    const { changes, history, alwaysBump } = await fn(db, ticket, now);
+    if (history.length > 0 || alwaysBump) {
+      await updateTicketRow(db, ticket.id, changes, now);
+      await insertHistory(db, history, now);
+    }
+    return (await getTicketView(db, ticket.id))!;
+  });
+}
+
+function applyStatus(
+  ctx: Ctx,
+  ticket: TicketRow,
+  to: TicketStatus,
+  changes: TicketChanges,
+  history: HistoryEntry[],
+  now: Date,
+  reason?: string,
+): void {
+  const from = (changes.status ?? ticket.status) as TicketStatus;
+  if (from === to) return;
+  assertTransition(from, to);
+  changes.status = to;
+  const stamps = lifecycleTimestamps(to, now);
+  const fromStamps: Record<string, unknown> = {};
+  const toStamps: Record<string, unknown> = {};
+  if (stamps.resolvedAt !== undefined && !sameValue(ticket.resolved_at, stamps.resolvedAt)) {
+    changes.resolved_at = stamps.resolvedAt;
+    fromStamps.resolvedAt = ticket.resolved_at;
+    toStamps.resolvedAt = stamps.resolvedAt;
+  }
+  if (stamps.closedAt !== undefined && !sameValue(ticket.closed_at, stamps.closedAt)) {
+    changes.closed_at = stamps.closedAt;
+    fromStamps.closedAt = ticket.closed_at;
+    toStamps.closedAt = stamps.closedAt;
+  }
+  history.push(
+    entry(ctx, ticket.id, statusChangeType(from, to), 'status', { status: from, ...fromStamps }, { status: to, ...toStamps }, reason),
+  );
+}
+
+async function applyAssignment(
+  ctx: Ctx,
+  db: Ctx['db'],
+  ticket: TicketRow,
+  target: { agentId?: string | null; group?: string | null },
+  changes: TicketChanges,
+  history: HistoryEntry[],
+  openIfNew: boolean,
+): Promise<void> {
+  let agent: Awaited<ReturnType<typeof getAgent>> | null = null;
+  if (target.agentId) {
+    agent = (await getAgent(db, target.agentId)) ?? null;
+    if (!agent || !agent.active) throw Errors.notFound('agent', target.agentId);
+  }
+  let groupId = ticket.assignee_group_id;
+  let groupSlug: string | null | undefined;
+  if (target.group !== undefined) {
+    const group = target.group === null ? null : await getGroupBySlug(db, target.group);
+    if (target.group !== null && !group) throw Errors.notFound('group', target.group);
+    groupId = group?.id ?? null;
+    groupSlug = group?.slug ?? null;
+  }
+  let assigneeId = target.agentId !== undefined ? target.agentId : ticket.assignee_id;
+  if (target.agentId === undefined && groupSlug && assigneeId) {
+    // Moving to another queue: the assignee keeps the ticket only if they belong to it.
+    const current = await getAgent(db, assigneeId);
+    if (!current?.groups.includes(groupSlug)) assigneeId = null;
+  }
+  const from = { assigneeId: ticket.assignee_id, groupId: ticket.assignee_group_id };
+  const to = { assigneeId, groupId };
+  if (from.assigneeId === to.assigneeId && from.groupId === to.groupId) return;
+  changes.assignee_id = assigneeId;
+  changes.assignee_group_id = groupId;
+  history.push(
+    entry(ctx, ticket.id, 'assigned', 'assignee', from, {
+      ...to,
+      ...(agent ? { assigneeName: agent.name } : {}),
+      ...(groupSlug !== undefined ? { group: groupSlug } : {}),
+    }),
+  );
+  if (openIfNew && assigneeId && ticket.status === 'new' && changes.status === undefined) {
+    applyStatus(ctx, ticket, 'open', changes, history, ctx.clock.now(), 'assigned');
+  }
+}
+
+function entry(
+  ctx: Ctx,
+  ticketId: string,
+  changeType: HistoryEntry['changeType'],
+  field: string | null,
+  changedFrom: unknown,
+  changedTo: unknown,
+  comment?: string,
+): HistoryEntry {
+  return { ticketId, changedBy: ctx.actor.id, actorType: ctx.actor.type, changeType, field, changedFrom, changedTo, comment };
+}
+
+function fileRow(ctx: Ctx, ticketId: string, commentId: string | null, f: StoredFile) {
+  return { ticketId, commentId, fileName: f.fileName, sha256: f.sha256, size: f.size, mimeType: f.mimeType, uploadedBy: ctx.actor.id! };
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date || b instanceof Date) {
+    return (a == null && b == null) || (a != null && b != null && new Date(a as Date).getTime() === new Date(b as Date).getTime());
+  }
+  return canonicalJson(a ?? null) === canonicalJson(b ?? null);
+}
+
+/** JSON with object keys sorted, so that jsonb's key order does not look like a change. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}

@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Ctx } from '../domain/context.ts';
+import type { Db } from '../db/client.ts';
+import type { Clock } from '../platform/clock.ts';
+import { Errors } from '../domain/errors.ts';
+import { claimIdempotencyKey, saveIdempotentResponse } from '../db/repositories/auth.ts';
+
+export interface Deps {
+  db: Db;
+  clock: Clock;
+}
+
+/** The command context for this request: database, clock and the authenticated actor. */
+export function ctxOf(deps: Deps, req: FastifyRequest, db: Db = deps.db): Ctx {
+  return { db, clock: deps.clock, actor: req.actor };
+}
+
+/** Tickets carry their version as a strong ETag. */
+export function etag(version: number): string {
+  return `"${version}"`;
+}
+
+/**
+ * The version an `If-Match` header asks for: undefined when absent or `*`;
+ * -1 (never a real version, so the write gets 412) when it names no version of ours.
+ */
+export function expectedVersion(req: FastifyRequest): number | undefined {
+  const h = req.headers['if-match'];
+  if (h === undefined || h.trim() === '*') return undefined;
+  const m = /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(h);
+  return m ? Number(m[1]) : -1;
+}
+
+const KEY_RE = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * Runs a creating command at most once per `Idempotency-Key` (per caller): the
+ * key is claimed in the command's own transaction, so a retry — even one racing
+ * the first request — gets the first response back and nothing is created twice.
+ */
+export async function idempotent<T extends object>(
+  deps: Deps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  run: (ctx: Ctx) => Promise<T>,
+): Promise<T> {
+  const key = req.headers['idempotency-key'];
+  if (key === undefined) {
+    const body = await run(ctxOf(deps, req));
+    return sendWithEtag(reply, status, body);
+  }
+  if (typeof key !== 'string' || !KEY_RE.test(key)) {
+    throw Errors.validation([{ path: 'header.idempotency-key', message: 'Must be 1–255 visible ASCII characters' }]);
+  }
+  const requestHash = createHash('sha256')
+    .update(`${req.method} ${req.url}\n${JSON.stringify(req.body ?? null)}`)
+    .digest('hex');
+  const k = { actorId: req.actor.id ?? '00000000-0000-0000-0000-000000000000', key, method: req.method, path: req.url, requestHash };
+  const result = await deps.db.transaction(async (tx) => {
+    const previous = await claimIdempotencyKey(tx, k, deps.clock.now());
+    if (previous) {
+      if (previous.request_hash !== requestHash) throw Errors.idempotencyMismatch();
+      return { status: previous.status_code ?? status, body: previous.response as T, replayed: true };
+    }
+    const body = await run(ctxOf(deps, req, tx));
+    await saveIdempotentResponse(tx, k, status, body);
+    return { status, body, replayed: false };
+  });
+  if (result.replayed) reply.header('Idempotent-Replayed', 'true');
+  return sendWithEtag(reply, result.status, result.body);
+}
+
+export function sendWithEtag<T extends object>(reply: FastifyReply, status: number, body: T): T {
+  const version = (body as { version?: unknown; ticket?: { version?: unknown } }).version ?? (body as { ticket?: { version?: unknown } }).ticket?.version;
+  if (typeof version === 'number') reply.header('ETag', etag(version));
+  reply.code(status);
+  return body;
+}

@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { Errors } from '../../domain/errors.ts';
+import { getAttachment } from '../../db/repositories/conversation.ts';
+import type { FileStore } from '../../platform/storage.ts';
+import type { Deps } from '../helpers.ts';
+import { problems, UuidParams } from '../schemas/common.ts';
+
+/** RFC 6266 filename: an ASCII fallback plus the exact UTF-8 name. */
+function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+export async function attachmentRoutes(app: FastifyInstance, deps: Deps & { store: FileStore }) {
+  app.withTypeProvider<ZodTypeProvider>().get('/attachments/:id', {
+    schema: { tags: ['tickets'], summary: 'Download an attachment (always as a download, never rendered inline)', params: UuidParams, response: problems(401, 404) },
+  }, async (req, reply) => {
+    const a = await getAttachment(deps.db, req.params.id);
+    if (!a) throw Errors.notFound('attachment', req.params.id);
+    reply
+      .header('Content-Type', a.mime_type)
+      .header('Content-Length', String(a.file_size))
+      .header('Content-Disposition', contentDisposition(a.file_name))
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Content-Security-Policy', "default-src 'none'; sandbox")
+      .header('Cache-Control', 'private, max-age=31536000, immutable');
+    return reply.send(deps.store.open(a.sha256) as never);
+  });
+}

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { Errors } from '../../domain/errors.ts';
+import { addComment, assignTicket, changeStatus, createTicket, updateTicket } from '../../domain/tickets/commands.ts';
+import { presentAttachment, presentComment, presentHistory, presentTicket } from '../../domain/tickets/presenter.ts';
+import { getTicketView, listTickets } from '../../db/repositories/tickets.ts';
+import { listAttachments, listComments, listHistory } from '../../db/repositories/conversation.ts';
+import type { TicketStatus } from '../../domain/tickets/lifecycle.ts';
+import type { FileStore } from '../../platform/storage.ts';
+import { ctxOf, expectedVersion, idempotent, sendWithEtag, type Deps } from '../helpers.ts';
+import { multipartBody } from '../multipart.ts';
+import { IdParams, problems } from '../schemas/common.ts';
+import {
+  AssignBody, Comment, CommentBody, CreateTicketBody, HistoryEntry, ListTicketsQuery, StatusActionBody, Ticket, TicketDetail,
+  TicketList, UpdateTicketBody,
+} from '../schemas/tickets.ts';
+
+const tags = ['tickets'];
+
+function encodeCursor(last: [unknown, string]): string {
+  return Buffer.from(JSON.stringify(last)).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [unknown, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && typeof v[1] === 'string' && /^[0-9a-f-]{36}$/i.test(v[1])) return v as [unknown, string];
+  } catch {
+    /* fall through */
+  }
+  throw Errors.validation([{ path: 'query.cursor', message: 'Not a cursor returned by this API' }]);
+}
+
+export async function ticketRoutes(app: FastifyInstance, deps: Deps & { store: FileStore }) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const files = multipartBody(deps.store);
+
+  r.post('/tickets', {
+    schema: {
+      tags, summary: 'Open a ticket (JSON, or multipart with a `data` JSON field and files)',
+      body: CreateTicketBody, response: { 201: Ticket, ...problems(400, 401, 413, 415, 422) },
+    },
+    preValidation: files,
+  }, async (req, reply) =>
+    idempotent(deps, req, reply, 201, async (ctx) => presentTicket(await createTicket(ctx, req.body, req.uploadedFiles))),
+  );
+
+  r.get('/tickets', {
+    schema: { tags, summary: 'List tickets by filters (page/limit, or cursor for keyset paging)', querystring: ListTicketsQuery, response: { 200: TicketList, ...problems(400, 401) } },
+  }, async (req) => {
+    const q = req.query;
+    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const result = await listTickets(
+      deps.db,
+      {
+        status: q.status, priority: q.priority, category: q.category, assigneeId: q.assigneeId, requesterId: q.requesterId,
+        tags: q.tags?.map((t) => t.toLowerCase()), createdAfter: q.createdAfter, createdBefore: q.createdBefore,
+        dueAfter: q.dueAfter, dueBefore: q.dueBefore, q: q.q,
+      },
+      { sortBy: q.sortBy, sortOrder: q.sortOrder, limit: q.limit, offset: (q.page - 1) * q.limit, after },
+    );
+    return {
+      tickets: result.rows.map(presentTicket),
+      total: result.total,
+      page: after ? 1 : q.page,
+      totalPages: Math.ceil(result.total / q.limit),
+      nextCursor: result.rows.length === q.limit && result.last ? encodeCursor(result.last) : null,
+    };
+  });
+
+  r.get('/tickets/:id', {
+    schema: { tags, summary: 'A ticket (by UUID or number) with its conversation', params: IdParams, response: { 200: TicketDetail, ...problems(401, 404) } },
+  }, async (req, reply) => {
+    const view = await getTicketView(deps.db, req.params.id);
+    if (!view) throw Errors.notFound('ticket', req.params.id);
+    const [comments, attachments] = await Promise.all([listComments(deps.db, view.id, true), listAttachments(deps.db, view.id, true)]);
+    return sendWithEtag(reply, 200, {
+      ...presentTicket(view),
+      comments: comments.map((c) => presentComment(c, attachments)),
+      attachments: attachments.map(presentAttachment),
+    });
+  });
+
+  r.patch('/tickets/:id', {
+    schema: { tags, summary: 'Change fields, status or assignee (If-Match: ETag → 412 when stale)', params: IdParams, body: UpdateTicketBody, response: { 200: Ticket, ...problems(400, 401, 404, 409, 412) } },
+  }, async (req, reply) =>
+    sendWithEtag(reply, 200, presentTicket(await updateTicket(ctxOf(deps, req), req.params.id, req.body, expectedVersion(req)))),
+  );
+
+  r.delete('/tickets/:id', {
+    schema: { tags, summary: 'Cancel a ticket (soft delete)', params: IdParams, response: { 200: Ticket, ...problems(401, 404, 409, 412) } },
+  }, async (req, reply) =>
+    sendWithEtag(reply, 200, presentTicket(await changeStatus(ctxOf(deps, req), req.params.id, 'cancelled', { expectedVersion: expectedVersion(req) }))),
+  );
+
+  r.post('/tickets/:id/comments', {
+    schema: {
+      tags, summary: 'Add a public reply or internal note (JSON, or multipart with files)', params: IdParams, body: CommentBody,
+      response: { 201: Comment, ...problems(400, 401, 404, 409, 412, 413) },
+    },
+    preValidation: files,
+  }, async (req, reply) =>
+    idempotent(deps, req, reply, 201, async (ctx) => {
+      const { ticket, comment } = await addComment(ctx, req.params.id, req.body, req.uploadedFiles, expectedVersion(req));
+      reply.header('ETag', `"${ticket.version}"`);
+      const attachments = await listAttachments(ctx.db, ticket.id, true);
+      return presentComment(comment, attachments);
+    }),
+  );
+
+  r.post('/tickets/:id/assign', {
+    schema: { tags, summary: 'Assign to an agent and/or a group (by slug)', params: IdParams, body: AssignBody, response: { 200: Ticket, ...problems(400, 401, 404, 409, 412) } },
+  }, async (req, reply) =>
+    idempotent(deps, req, reply, 200, async (ctx) =>
+      presentTicket(await assignTicket(ctx, req.params.id, req.body, expectedVersion(req))),
+    ),
+  );
+
+  const statusAction = (path: string, to: TicketStatus, summary: string, onlyFrom?: TicketStatus[]) =>
+    r.post(`/tickets/:id/${path}`, {
+      schema: { tags, summary, params: IdParams, body: StatusActionBody, response: { 200: Ticket, ...problems(401, 404, 409, 412) } },
+    }, async (req, reply) =>
+      idempotent(deps, req, reply, 200, async (ctx) =>
+        presentTicket(await changeStatus(ctx, req.params.id, to, { expectedVersion: expectedVersion(req), reason: req.body?.comment, onlyFrom })),
+      ),
+    );
+  statusAction('resolve', 'resolved', 'Resolve');
+  statusAction('close', 'closed', 'Close a resolved ticket');
+  statusAction('reopen', 'open', 'Reopen a resolved ticket', ['resolved']);
+
+  r.get('/tickets/:id/history', {
+    schema: { tags, summary: 'Every change to the ticket, oldest first', params: IdParams, response: { 200: z.object({ history: z.array(HistoryEntry) }), ...problems(401, 404) } },
+  }, async (req) => {
+    const view = await getTicketView(deps.db, req.params.id);
+    if (!view) throw Errors.notFound('ticket', req.params.id);
+    return { history: (await listHistory(deps.db, view.id)).map(presentHistory) };
+  });
+}

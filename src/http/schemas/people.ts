@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+export const Role = z.enum(['agent', 'supervisor', 'admin']);
+export const Presence = z.enum(['online', 'away', 'busy', 'offline']);
+export const Tier = z.enum(['free', 'standard', 'premium', 'enterprise']);
+const Slug = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'Lower-case letters, digits, - and _').max(100);
+const Password = z.string().min(8).max(256);
+
+export const Agent = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  email: z.string(),
+  role: Role,
+  groups: z.array(z.string()),
+  skills: z.array(z.string()),
+  maxConcurrentTickets: z.number().int(),
+  currentTickets: z.number().int(),
+  status: Presence,
+  lastActiveAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const CreateAgentBody = z.strictObject({
+  name: z.string().trim().min(1).max(255),
+  email: z.email().max(320),
+  role: Role.optional(),
+  groups: z.array(Slug).max(100).optional(),
+  skills: z.array(z.string().trim().min(1).max(100)).max(100).optional(),
+  maxConcurrentTickets: z.number().int().min(0).max(1000).optional(),
+  status: Presence.optional(),
+  password: Password.optional(),
+});
+export const UpdateAgentBody = CreateAgentBody.partial();
+
+export const Group = z.object({
+  id: z.uuid(),
+  slug: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  memberCount: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const CreateGroupBody = z.strictObject({
+  slug: Slug,
+  name: z.string().trim().min(1).max(255),
+  description: z.string().max(2000).optional(),
+});
+export const UpdateGroupBody = z.strictObject({ name: z.string().trim().min(1).max(255), description: z.string().max(2000).nullable() }).partial();
+
+export const Requester = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  email: z.string(),
+  phone: z.string().nullable(),
+  userId: z.uuid().nullable(),
+  organization: z.string().nullable(),
+  organizationId: z.uuid().nullable(),
+  tier: Tier,
+  ownTier: Tier.nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const UpdateRequesterBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(255),
+    phone: z.string().trim().max(50).nullable(),
+    organization: z.string().trim().min(1).max(255).nullable(),
+    tier: Tier.nullable(),
+  })
+  .partial();
+
+export const Organization = z.object({ id: z.uuid(), name: z.string(), tier: Tier, createdAt: z.string(), updatedAt: z.string() });
+export const CreateOrganizationBody = z.strictObject({ name: z.string().trim().min(1).max(255), tier: Tier.optional() });
+export const UpdateOrganizationBody = CreateOrganizationBody.partial();
+
+export const LoginBody = z.strictObject({ email: z.email().max(320), password: z.string().min(1).max(256) });
+export const ApiToken = z.object({
+  id: z.uuid(),
+  agentId: z.uuid(),
+  name: z.string(),
+  prefix: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+});

@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import { TICKET_PRIORITIES, TICKET_SOURCES, TICKET_STATUSES } from '../../domain/tickets/lifecycle.ts';
+import { DateTime, QueryDate, Uuid, csv } from './common.ts';
+
+export const Status = z.enum(TICKET_STATUSES);
+export const Priority = z.enum(TICKET_PRIORITIES);
+export const Source = z.enum(TICKET_SOURCES);
+const Tag = z.string().trim().min(1).max(100);
+const Tags = z.array(Tag).max(50);
+const CustomFields = z.record(z.string().max(100), z.unknown()).refine((o) => JSON.stringify(o).length <= 65_536, 'At most 64 KiB of custom fields');
+const Email = z.email().max(320);
+
+export const CreateTicketBody = z.strictObject({
+  subject: z.string().trim().min(1).max(500),
+  description: z.string().min(1).max(1_000_000),
+  requester: z.strictObject({
+    name: z.string().trim().min(1).max(255),
+    email: Email,
+    phone: z.string().trim().max(50).optional(),
+    organization: z.string().trim().min(1).max(255).optional(),
+  }),
+  category: z.string().trim().min(1).max(100),
+  subcategory: z.string().trim().min(1).max(100).optional(),
+  priority: Priority.optional(),
+  source: Source,
+  channel: z.string().trim().min(1).max(100).optional(),
+  tags: Tags.optional(),
+  customFields: CustomFields.optional(),
+  dueDate: DateTime.nullable().optional(),
+  externalId: z.string().trim().min(1).max(255).optional(),
+});
+
+export const UpdateTicketBody = z
+  .strictObject({
+    subject: z.string().trim().min(1).max(500),
+    description: z.string().min(1).max(1_000_000),
+    status: Status,
+    priority: Priority,
+    category: z.string().trim().min(1).max(100),
+    subcategory: z.string().trim().min(1).max(100).nullable(),
+    tags: Tags,
+    customFields: CustomFields,
+    dueDate: DateTime.nullable(),
+    assigneeId: Uuid.nullable(),
+  })
+  .partial();
+
+export const CommentBody = z.strictObject({
+  content: z.string().min(1).max(1_000_000),
+  isInternal: z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean()).optional(),
+});
+
+export const AssignBody = z
+  .strictObject({ agentId: Uuid.nullable().optional(), group: z.string().min(1).max(100).nullable().optional() })
+  .refine((b) => b.agentId !== undefined || b.group !== undefined, { message: 'Give agentId or group', path: ['agentId'] });
+
+export const StatusActionBody = z.strictObject({ comment: z.string().max(10_000).optional() }).nullish();
+
+export const ListTicketsQuery = z.strictObject({
+  status: csv(Status).optional(),
+  priority: csv(Priority).optional(),
+  category: csv(z.string().min(1).max(100)).optional(),
+  assigneeId: csv(Uuid).optional(),
+  requesterId: csv(Uuid).optional(),
+  tags: csv(z.string().min(1).max(100)).optional(),
+  createdAfter: QueryDate.optional(),
+  createdBefore: QueryDate.optional(),
+  dueAfter: QueryDate.optional(),
+  dueBefore: QueryDate.optional(),
+  q: z.string().min(1).max(500).optional(),
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+  sortBy: z.enum(['createdAt', 'updatedAt', 'priority', 'dueDate']).default('createdAt'),
+  sortOrder: z.enum(['asc', 'desc']).default('desc'),
+  cursor: z.string().max(500).optional(),
+});
+
+const Person = z.object({ id: Uuid, name: z.string(), email: z.string() });
+
+export const Ticket = z
+  .object({
+    id: Uuid,
+    number: z.number().int(),
+    externalId: z.string().nullable(),
+    subject: z.string(),
+    description: z.string(),
+    status: Status,
+    priority: Priority,
+    category: z.string(),
+    subcategory: z.string().nullable(),
+    requester: Person.extend({
+      phone: z.string().nullable(),
+      organization: z.string().nullable(),
+      organizationId: Uuid.nullable(),
+      tier: z.string(),
+    }),
+    assignee: Person.extend({ role: z.string(), status: z.string() }).nullable(),
+    assigneeGroup: z.string().nullable(),
+    tags: z.array(z.string()),
+    customFields: z.record(z.string(), z.unknown()),
+    source: Source,
+    channel: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    dueDate: z.string().nullable(),
+    resolvedAt: z.string().nullable(),
+    closedAt: z.string().nullable(),
+    followUpOf: Uuid.nullable(),
+    sla: z.null(),
+    version: z.number().int(),
+  })
+  .describe('A ticket (ETag header = its version)');
+
+export const Attachment = z.object({
+  id: Uuid,
+  commentId: Uuid.nullable(),
+  fileName: z.string(),
+  size: z.number(),
+  mimeType: z.string(),
+  url: z.string(),
+  createdAt: z.string(),
+});
+
+export const Comment = z.object({
+  id: Uuid,
+  ticketId: Uuid,
+  author: z.object({ id: Uuid, type: z.string(), name: z.string().nullable() }),
+  content: z.string(),
+  isInternal: z.boolean(),
+  isPublic: z.boolean(),
+  attachments: z.array(Attachment),
+  createdAt: z.string(),
+});
+
+export const TicketDetail = Ticket.extend({ comments: z.array(Comment), attachments: z.array(Attachment) });
+
+export const HistoryEntry = z.object({
+  id: Uuid,
+  ticketId: Uuid,
+  changeType: z.string(),
+  field: z.string().nullable(),
+  changedBy: Uuid.nullable(),
+  changedByName: z.string().nullable(),
+  actorType: z.string(),
+  changedFrom: z.unknown(),
+  changedTo: z.unknown(),
+  comment: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export const TicketList = z.object({
+  tickets: z.array(Ticket),
+  total: z.number().int(),
+  page: z.number().int(),
+  totalPages: z.number().int(),
+  nextCursor: z.string().nullable(),
+});

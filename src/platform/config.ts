@@ -1,0 +1,65 @@
+import { resolve } from 'node:path';
+
+/** Which roles this process runs (DESIGN.md: one binary, three roles). */
+export type Role = 'web' | 'worker' | 'mail';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Embedded database folder and attachment store. */
+  dataDir: string;
+  /** When set, PostgreSQL server instead of embedded PGlite. */
+  databaseUrl?: string;
+  /** Pool size per process when on a PostgreSQL server. */
+  databasePoolSize: number;
+  adminEmail?: string;
+  adminPassword?: string;
+  /** Largest accepted attachment, in bytes (413 above). */
+  attachmentMaxBytes: number;
+  /** Largest accepted JSON body, in bytes (413 above). */
+  bodyLimitBytes: number;
+  /** Session lifetime in seconds. */
+  sessionTtlSeconds: number;
+  /** Secure flag on the session cookie (set when served over HTTPS). */
+  cookieSecure: boolean;
+  /** Login attempts allowed per IP and minute. */
+  loginRateLimit: number;
+  logLevel: string;
+  seedDemo: boolean;
+  roles: Role[];
+}
+
+function int(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+function bool(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  return ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
+}
+
+/** Reads the configuration from the environment; throws with the variable's name on a bad value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const roles = (env.TRIAGE_ROLES ?? 'web,worker,mail').split(',').map((r) => r.trim()).filter(Boolean);
+  for (const r of roles) if (!['web', 'worker', 'mail'].includes(r)) throw new Error(`TRIAGE_ROLES: unknown role "${r}"`);
+  return {
+    port: int('PORT', env.PORT, 3000),
+    host: env.HOST ?? '0.0.0.0',
+    dataDir: resolve(env.DATA_DIR ?? './data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    databasePoolSize: int('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, 10),
+    adminEmail: env.ADMIN_EMAIL || undefined,
+    adminPassword: env.ADMIN_PASSWORD || undefined,
+    attachmentMaxBytes: int('ATTACHMENT_MAX_BYTES', env.ATTACHMENT_MAX_BYTES, 25 * 1024 * 1024),
+    bodyLimitBytes: int('BODY_LIMIT_BYTES', env.BODY_LIMIT_BYTES, 10 * 1024 * 1024),
+    sessionTtlSeconds: int('SESSION_TTL_SECONDS', env.SESSION_TTL_SECONDS, 7 * 24 * 3600),
+    cookieSecure: bool(env.COOKIE_SECURE, false),
+    loginRateLimit: int('LOGIN_RATE_LIMIT', env.LOGIN_RATE_LIMIT, 10),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    seedDemo: bool(env.SEED_DEMO, false),
+    roles: roles as Role[],
+  };
+}

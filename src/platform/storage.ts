@@ -1,0 +1,105 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileTypeFromFile } from 'file-type';
+
+/** A file saved in the attachment store, ready to be linked to a ticket or comment. */
+export interface StoredFile {
+  fileName: string;
+  sha256: string;
+  size: number;
+  /** sniffed from the content, never taken from the client */
+  mimeType: string;
+}
+
+export class FileTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`File larger than ${limit} bytes`);
+  }
+}
+
+/**
+ * Content-addressed file store under `<root>/ab/cd/<sha256>`: the same file
+ * uploaded twice is stored once, and a stored file never changes.
+ */
+export class FileStore {
+  constructor(
+    private readonly root: string,
+    readonly maxBytes: number,
+  ) {}
+
+  pathOf(sha256: string): string {
+    return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  }
+
+  /** Streams `input` to the store; throws FileTooLargeError past `maxBytes` (nothing is kept then). */
+  async save(input: Readable, fileName: string): Promise<StoredFile> {
+    const tmpDir = join(this.root, 'tmp');
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = join(tmpDir, randomUUID());
+    const hash = createHash('sha256');
+    let size = 0;
+    const limit = this.maxBytes;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        if (size > limit) return done(new FileTooLargeError(limit));
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(input, meter, createWriteStream(tmp));
+      // @fastify/multipart truncates instead of failing when its own limit is hit
+      if ((input as Readable & { truncated?: boolean }).truncated) throw new FileTooLargeError(limit);
+      const sha256 = hash.digest('hex');
+      const mimeType = await sniffMimeType(tmp);
+      const target = this.pathOf(sha256);
+      if (existsSync(target)) {
+        await rm(tmp, { force: true });
+      } else {
+        await mkdir(join(target, '..'), { recursive: true });
+        await rename(tmp, target);
+      }
+      return { fileName: cleanFileName(fileName), sha256, size, mimeType };
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  open(sha256: string): Readable {
+    return createReadStream(this.pathOf(sha256));
+  }
+}
+
+/** The MIME type from the file's magic bytes; text/plain for UTF-8 text; octet-stream otherwise. */
+export async function sniffMimeType(path: string): Promise<string> {
+  const detected = await fileTypeFromFile(path);
+  if (detected) return detected.mime;
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    const head = buf.subarray(0, bytesRead);
+    if (head.includes(0)) return 'application/octet-stream';
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, Math.max(0, bytesRead - 4)));
+      return 'text/plain';
+    } catch {
+      return 'application/octet-stream';
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Keeps the base name only, without control characters or path separators. */
+export function cleanFileName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
+  return clean || 'attachment';
+}

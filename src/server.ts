@@ -1,0 +1,57 @@
+import type { FastifyInstance } from 'fastify';
+import { openDatabase, type Db } from './db/client.ts';
+import { migrate } from './db/migrate.ts';
+import { buildApp } from './http/app.ts';
+import { ensureAdmin } from './domain/auth/commands.ts';
+import { SYSTEM_ACTOR } from './domain/context.ts';
+import { systemClock, type Clock } from './platform/clock.ts';
+import type { Config } from './platform/config.ts';
+import { createLogger, type Logger } from './platform/logger.ts';
+
+export interface Running {
+  app: FastifyInstance;
+  db: Db;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Opens the database the configuration names, applies pending migrations. */
+export async function openAndMigrate(config: Config, logger?: Logger): Promise<Db> {
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+  const applied = await migrate(db);
+  if (applied.length) logger?.info({ applied }, 'migrations applied');
+  return db;
+}
+
+/**
+ * Starts Triage: database, migrations, the bootstrap admin, then HTTP.
+ * `stop` finishes in-flight requests before closing the database.
+ */
+export async function startServer(config: Config, opts: { clock?: Clock; logger?: Logger } = {}): Promise<Running> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const clock = opts.clock ?? systemClock;
+  const db = await openAndMigrate(config, logger);
+  try {
+    if (config.adminEmail && config.adminPassword) {
+      const result = await ensureAdmin({ db, clock, actor: SYSTEM_ACTOR }, { email: config.adminEmail, password: config.adminPassword });
+      if (result === 'created') logger.info({ email: config.adminEmail }, 'admin created');
+    }
+    if (config.seedDemo) {
+      const { seedDemoIfEmpty } = await import('./cli/seed-demo.ts');
+      await seedDemoIfEmpty(db, clock, logger);
+    }
+    const app = await buildApp({ db, clock, config, logger });
+    const address = await app.listen({ port: config.port, host: config.host });
+    logger.info({ address, database: db.kind }, 'Triage is listening');
+    let stopping: Promise<void> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        await app.close(); // stops accepting, waits for in-flight requests
+        await db.close();
+      })());
+    return { app, db, url: address.replace('0.0.0.0', '127.0.0.1'), stop };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,41 @@
+import pg from 'pg';
+import { openDatabase, type Db } from '../../src/db/client.ts';
+import { migrate } from '../../src/db/migrate.ts';
+
+/** Which database the suite runs on: TEST_DATABASE_URL (a PostgreSQL server) or embedded PGlite. */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;
+export const DB_KIND: 'postgres' | 'pglite' = TEST_DATABASE_URL ? 'postgres' : 'pglite';
+
+let counter = 0;
+
+/**
+ * A fresh, migrated database for one test file: a new database on the
+ * PostgreSQL server (dropped by `drop`), or a new in-memory PGlite.
+ */
+export async function createTestDatabase(): Promise<{ db: Db; url?: string; drop: () => Promise<void> }> {
+  if (!TEST_DATABASE_URL) {
+    const db = await openDatabase({});
+    await migrate(db);
+    return { db, drop: () => db.close() };
+  }
+  const name = `triage_t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  const db = await openDatabase({ databaseUrl: url.toString(), poolSize: 20 });
+  await migrate(db);
+  return {
+    db,
+    url: url.toString(),
+    drop: async () => {
+      await db.close();
+      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
