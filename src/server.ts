@@ -7,6 +7,7 @@ import { SYSTEM_ACTOR } from './domain/context.ts';
 import { systemClock, type Clock } from './platform/clock.ts';
 import type { Config } from './platform/config.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
+import { scheduleMaintenance } from './jobs/maintenance.ts';
 
 export interface Running {
   app: FastifyInstance;
@@ -16,11 +17,18 @@ export interface Running {
 }
 
 /** Opens the database the configuration names, applies pending migrations. */
-export async function openAndMigrate(config: Config, logger?: Logger): Promise<Db> {
+export async function openAndMigrate(config: Config, logger?: Logger, onApplied?: (applied: string[]) => void): Promise<Db> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
-  const applied = await migrate(db);
-  if (applied.length) logger?.info({ applied }, 'migrations applied');
-  return db;
+  try {
+    const applied = await migrate(db);
+    if (applied.length) logger?.info({ applied }, 'migrations applied');
+    onApplied?.(applied);
+    return db;
+  } catch (err) {
+    // a failed migration must not leave the data folder locked by a half-open database
+    await db.close();
+    throw err;
+  }
 }
 
 /**
@@ -38,15 +46,27 @@ export async function startServer(config: Config, opts: { clock?: Clock; logger?
     }
     if (config.seedDemo) {
       const { seedDemoIfEmpty } = await import('./cli/seed-demo.ts');
-      await seedDemoIfEmpty(db, clock, logger);
+      await seedDemoIfEmpty(db, clock, logger, { tickets: config.seedDemoTickets });
     }
     const app = await buildApp({ db, clock, config, logger });
     const address = await app.listen({ port: config.port, host: config.host });
     logger.info({ address, database: db.kind }, 'Triage is listening');
+    const stopMaintenance = scheduleMaintenance(db, clock, logger);
     let stopping: Promise<void> | undefined;
     const stop = () =>
       (stopping ??= (async () => {
-        await app.close(); // stops accepting, waits for in-flight requests
+        // A client that never finishes its request must not keep the process alive forever.
+        stopMaintenance();
+        const deadline = setTimeout(() => {
+          logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'in-flight requests did not finish in time; closing their connections');
+          app.server.closeAllConnections();
+        }, config.shutdownTimeoutMs);
+        deadline.unref();
+        try {
+          await app.close(); // stops accepting, waits for in-flight requests
+        } finally {
+          clearTimeout(deadline);
+        }
         await db.close();
       })());
     return { app, db, url: address.replace('0.0.0.0', '127.0.0.1'), stop };

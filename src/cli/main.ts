@@ -14,7 +14,8 @@ Commands:
   migrate                    apply pending database migrations and exit
   create-admin --email E --password P [--name N]
                              create an admin (does nothing if the e-mail exists)
-  seed-demo [--tickets N]    fill the database with realistic demo data
+  seed-demo [--tickets N] [--seed S]
+                             fill an empty database with realistic demo data
 
 Configuration comes from the environment; see README.md.`;
 
@@ -40,7 +41,9 @@ async function main(argv: string[]): Promise<number> {
       return -1; // keep running
     }
     case 'migrate': {
-      const db = await openAndMigrate(config, logger);
+      const db = await openAndMigrate(config, logger, (applied) => {
+        console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}.` : 'No pending migrations.');
+      });
       await db.close();
       console.log('Database is up to date.');
       return 0;
@@ -61,11 +64,22 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'seed-demo': {
-      const { values } = parseArgs({ args: rest, options: { tickets: { type: 'string' } } });
-      const { seedDemo } = await import('./seed-demo.ts');
+      const { values } = parseArgs({ args: rest, options: { tickets: { type: 'string' }, seed: { type: 'string' } } });
+      const tickets = values.tickets === undefined ? undefined : Number(values.tickets);
+      const seed = values.seed === undefined ? undefined : Number(values.seed);
+      if ((tickets !== undefined && !(Number.isInteger(tickets) && tickets > 0)) || (seed !== undefined && !Number.isInteger(seed))) {
+        console.error('seed-demo: --tickets must be a positive integer and --seed an integer');
+        return 2;
+      }
+      const { seedDemo, describeSeed, DemoDataExistsError } = await import('./seed-demo.ts');
       const db = await openAndMigrate(config, logger);
       try {
-        await seedDemo(db, systemClock, { tickets: values.tickets ? Number(values.tickets) : undefined, progress: true });
+        console.log(`Seeding demo data into ${db.kind === 'pglite' ? config.dataDir : 'the PostgreSQL database'}…`);
+        console.log(describeSeed(await seedDemo(db, systemClock, { tickets, seed, progress: process.stderr.isTTY })));
+      } catch (err) {
+        if (!(err instanceof DemoDataExistsError)) throw err;
+        console.error(`triage seed-demo: ${err.message}`);
+        return 1;
       } finally {
         await db.close();
       }

@@ -1,8 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
-import lockfile from 'proper-lockfile';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { lockDataDir } from './data-dir-lock.ts';
+
+export { DataDirLockedError } from './data-dir-lock.ts';
 
 /** Result of one statement: the rows and how many rows were written. */
 export interface QueryResult<T> {
@@ -25,23 +27,30 @@ export interface Db {
   close(): Promise<void>;
 }
 
-/** Raised when a second process tries to open the same embedded data folder. */
-export class DataDirLockedError extends Error {
-  constructor(dir: string) {
-    super(
-      `The data folder ${dir} is already in use by another Triage process. ` +
-        'The embedded database allows only one process; stop the other one, or use DATABASE_URL with a PostgreSQL server to run several.',
-    );
-    this.name = 'DataDirLockedError';
-  }
-}
-
 // int8 (counts, ticket numbers) as JS numbers, like PGlite does; numeric as float.
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
 // Serialization failures and deadlocks are retried: the transaction is safe to replay.
 const RETRYABLE = new Set(['40001', '40P01']);
+
+const statementNames = new Map<string, string>();
+const MAX_NAMED_STATEMENTS = 2_000;
+
+/**
+ * Every query text gets a stable name, so node-postgres prepares it once per
+ * connection and then only binds and executes it: the server skips parsing and
+ * planning, which halves its CPU per command (measured with pgbench, see
+ * bench/RESULTS.md). Past a cap of distinct texts, new ones run unnamed.
+ */
+function statementName(sql: string): string | undefined {
+  let name = statementNames.get(sql);
+  if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
+    name = `t_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
 
 class PgDb implements Db {
   readonly kind = 'postgres' as const;
@@ -54,7 +63,8 @@ class PgDb implements Db {
   }
 
   async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
-    const r = await (this.client ?? this.pool).query(sql, params as unknown[]);
+    const name = statementName(sql);
+    const r = await (this.client ?? this.pool).query(name ? { name, text: sql, values: params } : { text: sql, values: params });
     return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
   }
 
@@ -99,7 +109,8 @@ class PgliteDb implements Db {
 
   async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
     const r = await (this.tx ?? this.pglite).query<T>(sql, params);
-    return { rows: r.rows, rowCount: r.affectedRows ?? 0 };
+    // PGlite reports affectedRows 0 for a SELECT; pg reports the rows returned. Behave like pg.
+    return { rows: r.rows, rowCount: r.affectedRows || r.rows.length };
   }
 
   async exec(sql: string): Promise<void> {
@@ -138,23 +149,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
     return db;
   }
   if (!opts.dataDir) return new PgliteDb(await PGlite.create());
-  mkdirSync(opts.dataDir, { recursive: true });
-  let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(opts.dataDir, {
-      lockfilePath: join(opts.dataDir, 'triage.lock'),
-      stale: 10_000,
-      update: 2_000,
-      onCompromised: (err) => {
-        // Someone else took the folder: continuing would lose writes.
-        console.error(`Lost the lock on ${opts.dataDir}: ${err.message}`);
-        process.exit(70);
-      },
-    });
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ELOCKED') throw new DataDirLockedError(opts.dataDir);
-    throw err;
-  }
+  const release = await lockDataDir(opts.dataDir);
   try {
     const pglite = await PGlite.create(join(opts.dataDir, 'db'));
     return new PgliteDb(pglite, undefined, release);

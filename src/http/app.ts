@@ -13,12 +13,14 @@ import type { Config } from '../platform/config.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
 import { FileStore } from '../platform/storage.ts';
-import { registerErrorHandling } from './plugins/errors.ts';
+import { frameworkErrorHandler, registerErrorHandling, sendProblem } from './plugins/errors.ts';
+import { registerInputGuards } from './plugins/input.ts';
 import { registerAuth } from './plugins/auth.ts';
 import { ticketRoutes } from './routes/tickets.ts';
 import { authRoutes } from './routes/auth.ts';
 import { peopleRoutes } from './routes/people.ts';
 import { attachmentRoutes } from './routes/attachments.ts';
+import { registerUploads } from './multipart.ts';
 
 export interface AppDeps {
   db: Db;
@@ -28,6 +30,7 @@ export interface AppDeps {
 }
 
 const VERSION = '0.1.0';
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Builds the HTTP application (no listening): plugins first, then the error
@@ -39,9 +42,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: (deps.logger || undefined) as FastifyBaseLogger | undefined,
     logger: deps.logger === false ? false : undefined,
     bodyLimit: config.bodyLimitBytes,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // An incoming X-Request-Id is kept (for tracing across services) when it looks like an id;
+    // anything else (too long, odd characters that would pollute logs) is replaced.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
     routerOptions: { ignoreTrailingSlash: true },
+    // a URL the router cannot decode is answered as a problem document too
+    frameworkErrors: frameworkErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON (and multipart for files): anything else is 415, not a string body.
@@ -50,6 +60,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.addHook('onSend', async (req, reply) => {
     reply.header('X-Request-Id', req.id);
+  });
+
+  // Before any plugin registers routes: a child context keeps the error handler
+  // it was created with, and every route must answer with problem documents.
+  registerErrorHandling(app);
+  registerInputGuards(app);
+  // The docs page only renders the public OpenAPI document, so it is public too.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/v1/docs')) route.config = { ...route.config, public: true };
   });
 
   const store = new FileStore(join(config.dataDir, 'attachments'), config.attachmentMaxBytes);
@@ -73,16 +92,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/v1/docs' });
 
-  registerErrorHandling(app);
   registerAuth(app, { db, clock });
+  registerUploads(app);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/readyz', { schema: { hide: true } }, async (req, reply) => {
     try {
       await db.query('SELECT 1');
       return { status: 'ok', database: db.kind };
-    } catch {
-      return reply.code(503).type('application/problem+json').send({ type: 'about:blank', title: 'Database unreachable', status: 503 });
+    } catch (err) {
+      req.log.warn({ err }, 'readiness check: database unreachable');
+      return sendProblem(reply, req, { status: 503, code: 'server.database_unreachable', title: 'Database unreachable', detail: 'The database does not answer.' });
     }
   });
   app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());

@@ -25,7 +25,12 @@ export interface Config {
   /** Login attempts allowed per IP and minute. */
   loginRateLimit: number;
   logLevel: string;
+  /** SEED_DEMO: seed demo data on start when the database has no tickets (off by default). */
   seedDemo: boolean;
+  /** SEED_DEMO_TICKETS: how many tickets that demo data has. */
+  seedDemoTickets: number;
+  /** SHUTDOWN_TIMEOUT_MS: how long a SIGTERM waits for in-flight requests before closing their connections. */
+  shutdownTimeoutMs: number;
   roles: Role[];
 }
 
@@ -47,8 +52,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const r of roles) if (!['web', 'worker', 'mail'].includes(r)) throw new Error(`TRIAGE_ROLES: unknown role "${r}"`);
   return {
     port: int('PORT', env.PORT, 3000),
-    host: env.HOST ?? '0.0.0.0',
-    dataDir: resolve(env.DATA_DIR ?? './data'),
+    host: env.HOST || '0.0.0.0',
+    // an empty DATA_DIR means the default, not the current directory
+    dataDir: resolve(env.DATA_DIR || './data'),
     databaseUrl: env.DATABASE_URL || undefined,
     databasePoolSize: int('DATABASE_POOL_SIZE', env.DATABASE_POOL_SIZE, 10),
     adminEmail: env.ADMIN_EMAIL || undefined,
@@ -60,6 +66,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimit: int('LOGIN_RATE_LIMIT', env.LOGIN_RATE_LIMIT, 10),
     logLevel: env.LOG_LEVEL ?? 'info',
     seedDemo: bool(env.SEED_DEMO, false),
+    seedDemoTickets: int('SEED_DEMO_TICKETS', env.SEED_DEMO_TICKETS, 20_000),
+    shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 30_000),
     roles: roles as Role[],
   };
 }

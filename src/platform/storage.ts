@@ -15,6 +15,11 @@ export interface StoredFile {
   mimeType: string;
 }
 
+/** A file written to the store's temporary folder, not yet in the store. */
+export interface StagedFile extends StoredFile {
+  tmpPath: string;
+}
+
 export class FileTooLargeError extends Error {
   constructor(readonly limit: number) {
     super(`File larger than ${limit} bytes`);
@@ -35,8 +40,12 @@ export class FileStore {
     return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
 
-  /** Streams `input` to the store; throws FileTooLargeError past `maxBytes` (nothing is kept then). */
-  async save(input: Readable, fileName: string): Promise<StoredFile> {
+  /**
+   * Streams `input` to a temporary file, hashing and sniffing it on the way;
+   * throws FileTooLargeError past `maxBytes` (nothing is kept then). The file
+   * is not in the store until `commit`: a request that fails later leaves nothing behind.
+   */
+  async stage(input: Readable, fileName: string): Promise<StagedFile> {
     const tmpDir = join(this.root, 'tmp');
     await mkdir(tmpDir, { recursive: true });
     const tmp = join(tmpDir, randomUUID());
@@ -57,18 +66,33 @@ export class FileStore {
       if ((input as Readable & { truncated?: boolean }).truncated) throw new FileTooLargeError(limit);
       const sha256 = hash.digest('hex');
       const mimeType = await sniffMimeType(tmp);
-      const target = this.pathOf(sha256);
-      if (existsSync(target)) {
-        await rm(tmp, { force: true });
-      } else {
-        await mkdir(join(target, '..'), { recursive: true });
-        await rename(tmp, target);
-      }
-      return { fileName: cleanFileName(fileName), sha256, size, mimeType };
+      return { fileName: cleanFileName(fileName), sha256, size, mimeType, tmpPath: tmp };
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
     }
+  }
+
+  /** Moves a staged file to its place (or drops it when that content is stored already). */
+  async commit(file: StagedFile): Promise<StoredFile> {
+    const target = this.pathOf(file.sha256);
+    if (existsSync(target)) {
+      await rm(file.tmpPath, { force: true });
+    } else {
+      await mkdir(join(target, '..'), { recursive: true });
+      await rename(file.tmpPath, target);
+    }
+    return { fileName: file.fileName, sha256: file.sha256, size: file.size, mimeType: file.mimeType };
+  }
+
+  /** Deletes a staged file that will not be committed. */
+  async discard(file: StagedFile): Promise<void> {
+    await rm(file.tmpPath, { force: true });
+  }
+
+  /** Stages and commits in one step (callers with no later failure point). */
+  async save(input: Readable, fileName: string): Promise<StoredFile> {
+    return this.commit(await this.stage(input, fileName));
   }
 
   open(sha256: string): Readable {
@@ -85,9 +109,10 @@ export async function sniffMimeType(path: string): Promise<string> {
     const buf = Buffer.alloc(4096);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
     const head = buf.subarray(0, bytesRead);
-    if (head.includes(0)) return 'application/octet-stream';
+    if (bytesRead === 0 || head.includes(0)) return 'application/octet-stream';
     try {
-      new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, Math.max(0, bytesRead - 4)));
+      // `stream` when the file goes on: a character cut at the end of the head is not an error
+      new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: bytesRead === buf.length });
       return 'text/plain';
     } catch {
       return 'application/octet-stream';

@@ -8,6 +8,27 @@ export const DB_KIND: 'postgres' | 'pglite' = TEST_DATABASE_URL ? 'postgres' : '
 
 let counter = 0;
 
+/** Creates an empty database on the test server; returns its URL and a function that drops it. */
+export async function createServerDatabase(prefix = 'triage_t'): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (!TEST_DATABASE_URL) throw new Error('createServerDatabase needs TEST_DATABASE_URL');
+  const name = `${prefix}_${process.pid}_${Date.now().toString(36)}_${counter++}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
 /**
  * A fresh, migrated database for one test file: a new database on the
  * PostgreSQL server (dropped by `drop`), or a new in-memory PGlite.
@@ -18,13 +39,8 @@ export async function createTestDatabase(): Promise<{ db: Db; url?: string; drop
     await migrate(db);
     return { db, drop: () => db.close() };
   }
-  const name = `triage_t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${name}`;
+  const server = await createServerDatabase();
+  const url = new URL(server.url);
   const db = await openDatabase({ databaseUrl: url.toString(), poolSize: 20 });
   await migrate(db);
   return {
@@ -32,10 +48,7 @@ export async function createTestDatabase(): Promise<{ db: Db; url?: string; drop
     url: url.toString(),
     drop: async () => {
       await db.close();
-      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await server.drop();
     },
   };
 }

@@ -140,8 +140,10 @@ CREATE INDEX tickets_created_idx ON tickets (created_at DESC, id DESC);
 CREATE INDEX tickets_updated_idx ON tickets (updated_at DESC, id DESC);
 -- Serves sortBy=priority (critical first).
 CREATE INDEX tickets_priority_idx ON tickets (priority_rank, created_at DESC, id DESC);
--- Serves sortBy=dueDate and dueAfter/dueBefore.
-CREATE INDEX tickets_due_idx ON tickets (due_date, id);
+-- Serves sortBy=dueDate (tickets without a due date last) and its keyset cursor.
+CREATE INDEX tickets_due_sort_idx ON tickets ((coalesce(due_date, 'infinity'::timestamptz)), id);
+-- Serves dueAfter/dueBefore.
+CREATE INDEX tickets_due_idx ON tickets (due_date) WHERE due_date IS NOT NULL;
 -- Serves ?status= filters.
 CREATE INDEX tickets_status_idx ON tickets (status, created_at DESC);
 -- Serves ?assigneeId= and agent load counts (open work of an agent).
@@ -155,6 +157,8 @@ CREATE INDEX tickets_group_idx ON tickets (assignee_group_id, status);
 
 CREATE TABLE ticket_comments (
   id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  -- insertion order: comments written in one millisecond still list in the order written
+  seq         bigint GENERATED ALWAYS AS IDENTITY,
   ticket_id   uuid NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
   author_id   uuid NOT NULL,
   author_type text NOT NULL CHECK (author_type IN ('agent','requester','system')),
@@ -166,7 +170,7 @@ CREATE TABLE ticket_comments (
   created_at  timestamptz NOT NULL DEFAULT now()
 );
 -- Serves the conversation of a ticket in order.
-CREATE INDEX ticket_comments_ticket_idx ON ticket_comments (ticket_id, created_at);
+CREATE INDEX ticket_comments_ticket_idx ON ticket_comments (ticket_id, created_at, seq);
 
 -- File contents live under DATA_DIR/attachments by sha256; rows point to them.
 CREATE TABLE attachments (
@@ -212,6 +216,8 @@ CREATE TABLE ticket_sla (
 
 CREATE TABLE ticket_history (
   id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  -- insertion order: the rows one command writes share created_at and must list in the order written
+  seq         bigint GENERATED ALWAYS AS IDENTITY,
   ticket_id   uuid NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
   -- the acting agent (or the owner of the API token); NULL only for the system itself
   changed_by  uuid REFERENCES agents(id) ON DELETE SET NULL,
@@ -225,7 +231,7 @@ CREATE TABLE ticket_history (
   created_at  timestamptz NOT NULL DEFAULT now()
 );
 -- Serves GET /tickets/:id/history in order.
-CREATE INDEX ticket_history_ticket_idx ON ticket_history (ticket_id, created_at);
+CREATE INDEX ticket_history_ticket_idx ON ticket_history (ticket_id, created_at, seq);
 
 -- Idempotency-Key: the first response to a POST is kept and replayed.
 CREATE TABLE idempotency_keys (

@@ -83,12 +83,25 @@ export async function insertAgent(
   return r.rows[0]?.id;
 }
 
+/** Whether another agent (not `exceptId`) has this e-mail (compared lower-cased). */
+export async function agentEmailExists(db: Db, email: string, exceptId: string): Promise<boolean> {
+  const r = await db.query('SELECT 1 FROM agents WHERE email = $1 AND id <> $2', [email.toLowerCase(), exceptId]);
+  return r.rows.length > 0;
+}
+
+/** Locks the rows of all active admins (in id order, against deadlocks) and returns their ids. */
+export async function lockActiveAdmins(db: Db): Promise<string[]> {
+  const r = await db.query<{ id: string }>(`SELECT id FROM agents WHERE role = 'admin' AND active ORDER BY id FOR UPDATE`);
+  return r.rows.map((row) => row.id);
+}
+
+/** Changes an agent's columns; 'email_taken' when the new e-mail hits the unique index. */
 export async function updateAgent(
   db: Db,
   id: string,
   patch: Partial<{ name: string; email: string; role: AgentRole; skills: string[]; maxConcurrentTickets: number; status: Presence }>,
   now: Date,
-): Promise<void> {
+): Promise<'ok' | 'email_taken'> {
   const columns: Record<string, string> = {
     name: 'name',
     email: 'email',
@@ -106,7 +119,19 @@ export async function updateAgent(
   }
   if (patch.status !== undefined) sets.push(`last_active_at = $${params.push(now)}`);
   sets.push(`updated_at = $${params.push(now)}`);
-  await db.query(`UPDATE agents SET ${sets.join(', ')} WHERE id = $1`, params);
+  try {
+    await db.query(`UPDATE agents SET ${sets.join(', ')} WHERE id = $1`, params);
+    return 'ok';
+  } catch (err) {
+    if (isUniqueViolation(err, 'agents_email_key')) return 'email_taken';
+    throw err;
+  }
+}
+
+/** A unique-index violation (SQLSTATE 23505), optionally of one named constraint. */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e?.code === '23505' && (constraint === undefined || e.constraint === undefined || e.constraint === constraint);
 }
 
 /** Replaces the agent's group memberships with the given group ids. */

@@ -146,3 +146,8 @@ export async function saveIdempotentResponse(
     k.actorId, k.key, statusCode, JSON.stringify(response),
   ]);
 }
+
+/** Deletes idempotency keys stored before `before`; returns how many. */
+export async function deleteIdempotencyKeysBefore(db: Db, before: Date): Promise<number> {
+  return (await db.query('DELETE FROM idempotency_keys WHERE created_at < $1', [before])).rowCount;
+}

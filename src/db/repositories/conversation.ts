@@ -52,7 +52,7 @@ export interface AttachmentRow {
   created_at: Date;
 }
 
-/** Writes history rows (one statement for all of them). */
+/** Writes history rows (one statement for all of them), in the order given. */
 export async function insertHistory(db: Db, entries: HistoryEntry[], now: Date): Promise<void> {
   if (entries.length === 0) return;
   const values: string[] = [];
@@ -78,7 +78,7 @@ export async function listHistory(db: Db, ticketId: string): Promise<HistoryRow[
   return (
     await db.query<HistoryRow>(
       `SELECT h.*, a.name AS changed_by_name FROM ticket_history h LEFT JOIN agents a ON a.id = h.changed_by
-        WHERE h.ticket_id = $1 ORDER BY h.created_at, h.id`,
+        WHERE h.ticket_id = $1 ORDER BY h.created_at, h.seq`,
       [ticketId],
     )
   ).rows;
@@ -107,7 +107,7 @@ export async function listComments(db: Db, ticketId: string, includeInternal: bo
          LEFT JOIN agents a ON c.author_type = 'agent' AND a.id = c.author_id
          LEFT JOIN requesters r ON c.author_type = 'requester' AND r.id = c.author_id
         WHERE c.ticket_id = $1 AND ($2 OR NOT c.is_internal)
-        ORDER BY c.created_at, c.id`,
+        ORDER BY c.created_at, c.seq`,
       [ticketId, includeInternal],
     )
   ).rows;

@@ -110,26 +110,59 @@ export async function listRequesters(
   return { rows, total };
 }
 
+/** A requester as embedded in a ticket. */
+export interface RequesterSummary {
+  id: string;
+  name: string;
+  email: string;
+  phone: string | null;
+  organization: string | null;
+  organizationId: string | null;
+  tier: Tier;
+}
+
+const SUMMARY_SELECT = `
+  SELECT r.id, r.name, r.email, r.phone, o.name AS organization, o.id AS "organizationId",
+         coalesce(r.tier, o.tier, 'standard') AS tier
+    FROM requesters r LEFT JOIN organizations o ON o.id = r.organization_id
+   WHERE r.email = $1`;
+
 /**
- * Finds a requester by e-mail (lower-cased) or creates it. Race-safe without
- * holding a lock: the unique index decides, and the loser reads the winner's row.
+ * Finds a requester by e-mail (lower-cased) or creates it, in one statement
+ * on the hot path: insert unless the e-mail exists, else read the existing row.
+ * Race-safe without holding a lock: when a concurrent transaction inserts the
+ * same e-mail, ON CONFLICT waits for it and this statement's snapshot cannot
+ * see its row, so the fallback re-reads once it has committed.
+ * An existing requester without an organization is linked to the one given.
  */
 export async function findOrCreateRequester(
   db: Db,
-  r: { name: string; email: string; phone?: string | null; organizationId?: string | null },
+  r: { name: string; email: string; phone?: string | null; organization?: OrganizationRow | null },
   now: Date,
-): Promise<{ id: string; created: boolean }> {
+): Promise<RequesterSummary & { created: boolean }> {
   const email = r.email.toLowerCase();
-  const found = await db.query<{ id: string }>('SELECT id FROM requesters WHERE email = $1', [email]);
-  if (found.rows[0]) return { id: found.rows[0].id, created: false };
-  const inserted = await db.query<{ id: string }>(
-    `INSERT INTO requesters (name, email, phone, organization_id, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (email) DO NOTHING RETURNING id`,
-    [r.name, email, r.phone ?? null, r.organizationId ?? null, now],
+  const org = r.organization ?? null;
+  const upsert = await db.query<RequesterSummary & { created: boolean }>(
+    `WITH ins AS (
+       INSERT INTO requesters (name, email, phone, organization_id, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (email) DO NOTHING
+       RETURNING id, name, email, phone, organization_id, tier, true AS created),
+     r AS (
+       SELECT * FROM ins
+       UNION ALL
+       SELECT id, name, email, phone, organization_id, tier, false FROM requesters WHERE email = $2)
+     SELECT r.id, r.name, r.email, r.phone, o.name AS organization, o.id AS "organizationId",
+            coalesce(r.tier, o.tier, 'standard') AS tier, r.created
+       FROM r LEFT JOIN organizations o ON o.id = r.organization_id
+      LIMIT 1`,
+    [r.name, email, r.phone ?? null, org?.id ?? null, now],
   );
-  if (inserted.rows[0]) return { id: inserted.rows[0].id, created: true };
-  const winner = await db.query<{ id: string }>('SELECT id FROM requesters WHERE email = $1', [email]);
-  return { id: winner.rows[0].id, created: false };
+  const row = upsert.rows[0] ?? { ...(await db.query<RequesterSummary>(SUMMARY_SELECT, [email])).rows[0], created: false };
+  if (org && !row.organizationId) {
+    await db.query('UPDATE requesters SET organization_id = $2, updated_at = $3 WHERE id = $1 AND organization_id IS NULL', [row.id, org.id, now]);
+    return { ...(await db.query<RequesterSummary>(SUMMARY_SELECT, [email])).rows[0], created: row.created };
+  }
+  return row;
 }
 
 export async function updateRequester(

@@ -1,5 +1,6 @@
 import type { Db } from '../client.ts';
-import { escapeLike } from './people.ts';
+import { escapeLike, type RequesterSummary } from './people.ts';
+import type { AttachmentRow, CommentRow } from './conversation.ts';
 import type { TicketPriority, TicketSource, TicketStatus } from '../../domain/tickets/lifecycle.ts';
 
 export interface TicketRow {
@@ -30,32 +31,27 @@ export interface TicketRow {
 
 /** A ticket with its requester, assignee and group, as the API shows it. */
 export interface TicketViewRow extends TicketRow {
-  requester: {
-    id: string;
-    name: string;
-    email: string;
-    phone: string | null;
-    organization: string | null;
-    organizationId: string | null;
-    tier: string;
-  };
+  requester: RequesterSummary;
   assignee: { id: string; name: string; email: string; role: string; status: string } | null;
   assignee_group: string | null;
 }
 
-const VIEW_SELECT = `
-  SELECT t.*,
+const VIEW_COLUMNS = `t.*,
     json_build_object('id', r.id, 'name', r.name, 'email', r.email, 'phone', r.phone,
                       'organization', o.name, 'organizationId', o.id,
                       'tier', coalesce(r.tier, o.tier, 'standard')) AS requester,
     CASE WHEN a.id IS NULL THEN NULL ELSE
       json_build_object('id', a.id, 'name', a.name, 'email', a.email, 'role', a.role, 'status', a.status) END AS assignee,
-    g.slug AS assignee_group
+    g.slug AS assignee_group`;
+
+const VIEW_FROM = `
   FROM tickets t
   JOIN requesters r ON r.id = t.requester_id
   LEFT JOIN organizations o ON o.id = r.organization_id
   LEFT JOIN agents a ON a.id = t.assignee_id
   LEFT JOIN groups g ON g.id = t.assignee_group_id`;
+
+const VIEW_SELECT = `SELECT ${VIEW_COLUMNS} ${VIEW_FROM}`;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -70,6 +66,45 @@ export async function getTicketView(db: Db, ref: string): Promise<TicketViewRow 
   const where = ticketRefClause(ref);
   if (!where) return undefined;
   return (await db.query<TicketViewRow>(`${VIEW_SELECT} WHERE ${where.sql}`, [where.param])).rows[0];
+}
+
+/** A ticket view with its conversation: comments and attachments, as JSON rows (snake_case, like their tables). */
+export interface TicketDetailRow extends TicketViewRow {
+  comments: CommentRow[];
+  attachments: AttachmentRow[];
+}
+
+/**
+ * The ticket with its comments (author names resolved) and attachments in one
+ * statement — one round trip for the agent's most frequent read. Internal
+ * notes and their attachments only when `includeInternal`.
+ */
+export async function getTicketDetail(db: Db, ref: string, includeInternal: boolean): Promise<TicketDetailRow | undefined> {
+  const where = ticketRefClause(ref);
+  if (!where) return undefined;
+  return (
+    await db.query<TicketDetailRow>(
+      `${VIEW_SELECT.replace('SELECT t.*,', `SELECT t.*,
+        (SELECT coalesce(json_agg(to_jsonb(c) || jsonb_build_object('author_name', coalesce(ca.name, cr.name))
+                                  ORDER BY c.created_at, c.seq), '[]')
+           FROM ticket_comments c
+           LEFT JOIN agents ca ON c.author_type = 'agent' AND ca.id = c.author_id
+           LEFT JOIN requesters cr ON c.author_type = 'requester' AND cr.id = c.author_id
+          WHERE c.ticket_id = t.id AND ($2 OR NOT c.is_internal)) AS comments,
+        (SELECT coalesce(json_agg(to_jsonb(at) ORDER BY at.created_at, at.id), '[]')
+           FROM attachments at LEFT JOIN ticket_comments ac ON ac.id = at.comment_id
+          WHERE at.ticket_id = t.id AND ($2 OR ac.id IS NULL OR NOT ac.is_internal)) AS attachments,`)}
+       WHERE ${where.sql}`,
+      [where.param, includeInternal],
+    )
+  ).rows[0];
+}
+
+/** The id of the ticket with this UUID or number, or undefined. */
+export async function findTicketId(db: Db, ref: string): Promise<string | undefined> {
+  const where = ticketRefClause(ref);
+  if (!where) return undefined;
+  return (await db.query<{ id: string }>(`SELECT t.id FROM tickets t WHERE ${where.sql}`, [where.param])).rows[0]?.id;
 }
 
 /** Reads the ticket and locks its row until the transaction ends (every command on a ticket starts here). */
@@ -98,16 +133,32 @@ export interface NewTicket {
   createdBy: string | null;
 }
 
-export async function insertTicket(db: Db, t: NewTicket, now: Date): Promise<TicketRow> {
+/**
+ * Inserts a ticket and its `created` history row in one statement (one round
+ * trip on the hot path). The history row's `changed_to` is `created` plus the
+ * ticket's number, which only the insert knows.
+ */
+export async function insertTicket(
+  db: Db,
+  t: NewTicket,
+  created: { changedBy: string | null; actorType: string; changedTo: Record<string, unknown> },
+  now: Date,
+): Promise<TicketRow> {
   const r = await db.query<TicketRow>(
-    `INSERT INTO tickets (subject, description, status, priority, category, subcategory, requester_id,
-        assignee_group_id, source, channel, tags, custom_fields, due_date, external_id, follow_up_of, created_by,
-        created_at, updated_at)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$17) RETURNING *`,
+    `WITH t AS (
+       INSERT INTO tickets (subject, description, status, priority, category, subcategory, requester_id,
+           assignee_group_id, source, channel, tags, custom_fields, due_date, external_id, follow_up_of, created_by,
+           created_at, updated_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$17) RETURNING *),
+     h AS (
+       INSERT INTO ticket_history (ticket_id, changed_by, actor_type, change_type, changed_to, created_at)
+       SELECT t.id, $18, $19, 'created', jsonb_build_object('number', t.number) || $20::jsonb, $17 FROM t)
+     SELECT * FROM t`,
     [
       t.subject, t.description, t.status, t.priority, t.category, t.subcategory, t.requesterId,
       t.assigneeGroupId, t.source, t.channel, t.tags, JSON.stringify(t.customFields), t.dueDate,
       t.externalId, t.followUpOf, t.createdBy, now,
+      created.changedBy, created.actorType, JSON.stringify(created.changedTo),
     ],
   );
   return r.rows[0];
@@ -158,14 +209,43 @@ export interface TicketFilters {
   q?: string;
 }
 
-/** Sort keys: the SQL expression, and how a cursor value is cast back. */
-const SORT_KEYS: Record<SortBy, { expr: string; cast: string }> = {
-  createdAt: { expr: 't.created_at', cast: 'timestamptz' },
-  updatedAt: { expr: 't.updated_at', cast: 'timestamptz' },
-  priority: { expr: 't.priority_rank', cast: 'smallint' },
+/** A timestamp as exact text (microseconds, UTC, ISO 8601), whatever the session's DateStyle and TimeZone. */
+const exactTime = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const EXACT_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+/** True for a real instant written by exactTime (rejects e.g. February 30, which Date would roll over). */
+function isExactTime(v: string): boolean {
+  return EXACT_TIME_RE.test(v) && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString().slice(0, 23) === v.slice(0, 23);
+}
+
+/**
+ * Sort keys: the SQL expression, its exact text for a cursor (a JS Date would
+ * drop the microseconds and make keyset pages skip or repeat rows), how that
+ * text is cast back, and which texts are valid.
+ */
+const SORT_KEYS: Record<SortBy, { expr: string; text: string; cast: string; valid: (v: string) => boolean }> = {
+  createdAt: { expr: 't.created_at', text: exactTime('t.created_at'), cast: 'timestamptz', valid: isExactTime },
+  updatedAt: { expr: 't.updated_at', text: exactTime('t.updated_at'), cast: 'timestamptz', valid: isExactTime },
+  priority: { expr: 't.priority_rank', text: 't.priority_rank::text', cast: 'smallint', valid: (v) => /^[0-3]$/.test(v) },
   // tickets without a due date sort last in ascending order
-  dueDate: { expr: `coalesce(t.due_date, 'infinity'::timestamptz)`, cast: 'timestamptz' },
+  dueDate: {
+    expr: `coalesce(t.due_date, 'infinity'::timestamptz)`,
+    text: `CASE WHEN t.due_date IS NULL THEN 'infinity' ELSE ${exactTime('t.due_date')} END`,
+    cast: 'timestamptz',
+    valid: (v) => v === 'infinity' || isExactTime(v),
+  },
 };
+
+/** Where a keyset page starts: the sort value (as text) and the id of the last row already seen. */
+export interface KeysetPosition {
+  key: string;
+  id: string;
+}
+
+/** True when `key` is a sort value this repository could have written for `sortBy`. */
+export function isValidSortKey(sortBy: SortBy, key: string): boolean {
+  return SORT_KEYS[sortBy].valid(key);
+}
 
 function buildWhere(f: TicketFilters, params: unknown[]): string[] {
   const where: string[] = [];
@@ -192,19 +272,19 @@ function buildWhere(f: TicketFilters, params: unknown[]): string[] {
 export interface ListResult {
   rows: TicketViewRow[];
   total: number;
-  /** sort value and id of the last row, for the next keyset page */
-  last?: [unknown, string];
+  /** position of the last row, for the next keyset page */
+  last?: KeysetPosition;
 }
 
 /**
- * Lists tickets by the seed's filters. With `after` (a keyset cursor: the sort
- * value and id of the previous page's last row) it seeks instead of skipping,
- * so page 10,000 costs what page 1 costs.
+ * Lists tickets by the seed's filters. With `after` (a keyset position: the
+ * sort value and id of the previous page's last row) it seeks instead of
+ * skipping, so page 10,000 costs what page 1 costs.
  */
 export async function listTickets(
   db: Db,
   f: TicketFilters,
-  o: { sortBy: SortBy; sortOrder: 'asc' | 'desc'; limit: number; offset: number; after?: [unknown, string] },
+  o: { sortBy: SortBy; sortOrder: 'asc' | 'desc'; limit: number; offset: number; after?: KeysetPosition },
 ): Promise<ListResult> {
   const params: unknown[] = [];
   const where = buildWhere(f, params);
@@ -216,32 +296,20 @@ export async function listTickets(
   const dir = ascending ? 'ASC' : 'DESC';
   if (o.after) {
     const cmp = ascending ? '>' : '<';
-    where.push(`(${key.expr}, t.id) ${cmp} ($${params.push(o.after[0])}::${key.cast}, $${params.push(o.after[1])}::uuid)`);
+    where.push(`(${key.expr}, t.id) ${cmp} ($${params.push(o.after.key)}::${key.cast}, $${params.push(o.after.id)}::uuid)`);
   }
-  const sql = `${VIEW_SELECT}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
+  const sql = `SELECT ${VIEW_COLUMNS}, ${key.text} AS sort_key ${VIEW_FROM}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
     ORDER BY ${key.expr} ${dir}, t.id ${dir} LIMIT $${params.push(o.limit)} OFFSET $${params.push(o.after ? 0 : o.offset)}`;
-  const [rows, count] = await Promise.all([db.query<TicketViewRow & { sort_key?: unknown }>(sql, params), db.query<{ n: number }>(countSql, countParams)]);
+  const [rows, count] = await Promise.all([
+    db.query<TicketViewRow & { sort_key: string }>(sql, params),
+    db.query<{ n: number }>(countSql, countParams),
+  ]);
   const lastRow = rows.rows[rows.rows.length - 1];
   return {
     rows: rows.rows,
     total: count.rows[0].n,
-    last: lastRow ? [sortValue(lastRow, o.sortBy), lastRow.id] : undefined,
+    last: lastRow ? { key: lastRow.sort_key, id: lastRow.id } : undefined,
   };
-}
-
-const RANK: Record<TicketPriority, number> = { critical: 0, high: 1, normal: 2, low: 3 };
-
-function sortValue(row: TicketRow, sortBy: SortBy): unknown {
-  switch (sortBy) {
-    case 'createdAt':
-      return row.created_at.toISOString();
-    case 'updatedAt':
-      return row.updated_at.toISOString();
-    case 'priority':
-      return RANK[row.priority];
-    case 'dueDate':
-      return row.due_date ? row.due_date.toISOString() : 'infinity';
-  }
 }
 
 /** Number of open tickets (new/open/in_progress/pending) assigned to the agent. */

@@ -3,7 +3,7 @@ import { Errors, type FieldError } from '../errors.ts';
 import { can, require } from '../auth/policies.ts';
 import { hashPassword } from '../auth/secrets.ts';
 import {
-  getAgent, groupIdsBySlug, insertAgent, insertGroup, setAgentGroups, setPassword, updateAgent as updateAgentRow,
+  agentEmailExists, getAgent, groupIdsBySlug, insertAgent, lockActiveAdmins, insertGroup, setAgentGroups, setPassword, updateAgent as updateAgentRow,
   updateGroup as updateGroupRow, getGroupBySlug, type AgentRole, type AgentRow, type GroupRow, type Presence,
 } from '../../db/repositories/agents.ts';
 import {
@@ -22,16 +22,23 @@ export interface AgentInput {
   password?: string;
 }
 
+/**
+ * Group ids for slugs, in order and without duplicates. An unknown slug is a
+ * 400 naming its position in the request (`groups.2`), duplicates counted.
+ */
 async function resolveGroups(db: Ctx['db'], slugs: string[]): Promise<string[]> {
   const unique = [...new Set(slugs)];
   const ids = await groupIdsBySlug(db, unique);
-  const errors: FieldError[] = unique
+  const errors: FieldError[] = slugs
     .map((slug, i) => ({ slug, i }))
     .filter(({ slug }) => !ids.has(slug))
     .map(({ slug, i }) => ({ path: `groups.${i}`, message: `No group with slug "${slug}"` }));
   if (errors.length) throw Errors.validation(errors, 'Unknown group.');
   return unique.map((s) => ids.get(s)!);
 }
+
+const emailTaken = (email: string) =>
+  Errors.conflict('agent.email_taken', `An agent with e-mail ${email} exists.`, [{ path: 'email', message: 'already taken' }]);
 
 const normalizeSkills = (skills: string[]) => [...new Set(skills.map((s) => s.trim().toLowerCase()).filter(Boolean))];
 
@@ -54,7 +61,7 @@ export async function createAgent(ctx: Ctx, input: AgentInput): Promise<AgentRow
       },
       now,
     );
-    if (!id) throw Errors.conflict('agent.email_taken', `An agent with e-mail ${input.email} exists.`, [{ path: 'email', message: 'already taken' }]);
+    if (!id) throw emailTaken(input.email);
     await setAgentGroups(db, id, groupIds);
     if (passwordHash) await setPassword(db, id, passwordHash, now);
     return (await getAgent(db, id))!;
@@ -80,12 +87,18 @@ export async function updateAgent(ctx: Ctx, id: string, patch: Partial<AgentInpu
       throw Errors.forbidden('Only admins change roles and e-mail addresses.');
     }
     if (patch.password && !self && !can.administer(ctx.actor)) throw Errors.forbidden('Only admins set other agents’ passwords.');
-    const now = ctx.clock.now();
-    if (patch.email !== undefined && patch.email.toLowerCase() !== target.email) {
-      const taken = await db.query('SELECT 1 FROM agents WHERE email = $1 AND id <> $2', [patch.email.toLowerCase(), id]);
-      if (taken.rowCount) throw Errors.conflict('agent.email_taken', `An agent with e-mail ${patch.email} exists.`, [{ path: 'email', message: 'already taken' }]);
+    if (target.role === 'admin' && patch.role !== undefined && patch.role !== 'admin') {
+      // Locks every admin row, so two admins demoting each other at once cannot both succeed.
+      const admins = await lockActiveAdmins(db);
+      if (admins.filter((a) => a !== id).length === 0) {
+        throw Errors.conflict('agent.last_admin', 'This is the only admin; make another agent an admin first.', [{ path: 'role', message: 'last admin' }]);
+      }
     }
-    await updateAgentRow(
+    const now = ctx.clock.now();
+    if (patch.email !== undefined && patch.email.toLowerCase() !== target.email && (await agentEmailExists(db, patch.email, id))) {
+      throw emailTaken(patch.email);
+    }
+    const updated = await updateAgentRow(
       db,
       id,
       {
@@ -98,6 +111,8 @@ export async function updateAgent(ctx: Ctx, id: string, patch: Partial<AgentInpu
       },
       now,
     );
+    // a concurrent request took the e-mail between the check and the write
+    if (updated === 'email_taken') throw emailTaken(patch.email!);
     if (patch.groups) await setAgentGroups(db, id, await resolveGroups(db, patch.groups));
     if (passwordHash) await setPassword(db, id, passwordHash, now);
     return (await getAgent(db, id))!;

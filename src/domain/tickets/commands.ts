@@ -5,7 +5,7 @@ import { assertTransition, lifecycleTimestamps, statusChangeType, type TicketPri
 import { findOrCreateOrganization, findOrCreateRequester } from '../../db/repositories/people.ts';
 import { getAgent, getGroupBySlug } from '../../db/repositories/agents.ts';
 import {
-  getTicketView, insertTicket, lockTicket, updateTicketRow,
+  findTicketId, getTicketView, insertTicket, lockTicket, updateTicketRow,
   type TicketChanges, type TicketRow, type TicketViewRow,
 } from '../../db/repositories/tickets.ts';
 import { insertAttachment, insertComment, insertHistory, type CommentRow, type HistoryEntry } from '../../db/repositories/conversation.ts';
@@ -24,63 +24,81 @@ export interface CreateTicketInput {
   customFields?: Record<string, unknown>;
   dueDate?: Date | null;
   externalId?: string;
+  /** the earlier ticket (UUID or number) this one follows up */
+  followUpOf?: string;
 }
 
-/** Tags are compared and stored trimmed, lower-cased and without duplicates. */
+/**
+ * Tags are a set: stored trimmed, lower-cased, without duplicates and sorted, so
+ * that sending the same tags in another order is no change (no history row, no new version).
+ */
 export function normalizeTags(tags: string[] | undefined): string[] {
-  return [...new Set((tags ?? []).map((t) => t.trim().toLowerCase()).filter(Boolean))];
+  return [...new Set((tags ?? []).map((t) => t.trim().toLowerCase()).filter(Boolean))].sort();
 }
 
 /**
  * Opens a ticket for a requester (found or created by e-mail), writes its
  * `created` history row, and stores its attachments, in one transaction.
+ * `followUpOf` (UUID or number) links it to an earlier ticket, typically a
+ * closed one, which can itself no longer change.
  */
 export async function createTicket(ctx: Ctx, input: CreateTicketInput, files: StoredFile[] = []): Promise<TicketViewRow> {
   require(can.workTickets(ctx.actor));
   const now = ctx.clock.now();
   return ctx.db.transaction(async (db) => {
-    const org = input.requester.organization ? await findOrCreateOrganization(db, input.requester.organization, now) : null;
-    const requester = await findOrCreateRequester(
-      db,
-      { name: input.requester.name, email: input.requester.email, phone: input.requester.phone, organizationId: org?.id },
-      now,
-    );
+    const followUpOf = input.followUpOf ? await resolveFollowUp(db, input.followUpOf) : null;
+    const { created: _created, ...requester } = await resolveRequester(db, input.requester, now);
+    const tags = normalizeTags(input.tags);
+    const priority = input.priority ?? 'normal';
     const ticket = await insertTicket(
       db,
       {
         subject: input.subject,
         description: input.description,
         status: 'new',
-        priority: input.priority ?? 'normal',
+        priority,
         category: input.category,
         subcategory: input.subcategory ?? null,
         requesterId: requester.id,
         assigneeGroupId: null,
         source: input.source,
         channel: input.channel ?? null,
-        tags: normalizeTags(input.tags),
+        tags,
         customFields: input.customFields ?? {},
         dueDate: input.dueDate ?? null,
         externalId: input.externalId ?? null,
-        followUpOf: null,
+        followUpOf,
         createdBy: ctx.actor.id,
+      },
+      {
+        changedBy: ctx.actor.id,
+        actorType: ctx.actor.type,
+        changedTo: {
+          subject: input.subject, status: 'new', priority, category: input.category, source: input.source,
+          requesterId: requester.id, tags,
+          ...(followUpOf ? { followUpOf } : {}),
+          ...(files.length ? { attachments: files.length } : {}),
+        },
       },
       now,
     );
     for (const f of files) await insertAttachment(db, fileRow(ctx, ticket.id, null, f), now);
-    await insertHistory(
-      db,
-      [
-        entry(ctx, ticket.id, 'created', null, null, {
-          number: ticket.number, subject: ticket.subject, status: ticket.status, priority: ticket.priority,
-          category: ticket.category, source: ticket.source, requesterId: requester.id, tags: ticket.tags,
-          ...(files.length ? { attachments: files.length } : {}),
-        }),
-      ],
-      now,
-    );
-    return (await getTicketView(db, ticket.id))!;
+    // A new ticket has no assignee or group yet: its view is the row plus the requester we hold.
+    return { ...ticket, requester, assignee: null, assignee_group: null };
   });
+}
+
+/** The requester, found by e-mail or created (with their organization, found or created by name). */
+async function resolveRequester(db: Ctx['db'], r: CreateTicketInput['requester'], now: Date) {
+  const organization = r.organization ? await findOrCreateOrganization(db, r.organization, now) : null;
+  return findOrCreateRequester(db, { name: r.name, email: r.email, phone: r.phone, organization }, now);
+}
+
+/** The id of the ticket a follow-up links to; 404 when there is none. */
+async function resolveFollowUp(db: Ctx['db'], ref: string): Promise<string> {
+  const id = await findTicketId(db, ref);
+  if (!id) throw Errors.notFound('ticket', ref);
+  return id;
 }
 
 export interface UpdateTicketInput {
@@ -132,7 +150,7 @@ export async function updateTicket(
       history.push(entry(ctx, ticket.id, 'updated', field, { [field]: prev }, { [field]: next }));
     }
     if (input.assigneeId !== undefined && input.assigneeId !== ticket.assignee_id) {
-      await applyAssignment(ctx, db, ticket, { agentId: input.assigneeId }, changes, history, input.status === undefined);
+      await applyAssignment(ctx, db, ticket, { agentId: input.assigneeId }, changes, history, { now, openIfNew: input.status === undefined });
     }
     if (input.status !== undefined && input.status !== ticket.status) {
       applyStatus(ctx, ticket, input.status, changes, history, now);
@@ -141,7 +159,12 @@ export async function updateTicket(
   });
 }
 
-/** Moves a ticket to `to` (resolve, close, reopen, cancel), enforcing the lifecycle. */
+/**
+ * Moves a ticket to `to` (resolve, close, reopen, cancel), enforcing the
+ * lifecycle. Unlike a PATCH of the status, an action on a ticket already in
+ * `to` is refused: resolving a resolved ticket or cancelling a cancelled one is
+ * not a move the lifecycle has (a retried request should carry an Idempotency-Key).
+ */
 export async function changeStatus(
   ctx: Ctx,
   ref: string,
@@ -149,7 +172,7 @@ export async function changeStatus(
   opts: { expectedVersion?: number; reason?: string; onlyFrom?: TicketStatus[] } = {},
 ): Promise<TicketViewRow> {
   return onTicket(ctx, ref, opts.expectedVersion, async (_db, ticket, now) => {
-    if (opts.onlyFrom && !opts.onlyFrom.includes(ticket.status)) throw Errors.transition(ticket.status, to);
+    if (ticket.status === to || (opts.onlyFrom && !opts.onlyFrom.includes(ticket.status))) throw Errors.transition(ticket.status, to);
     const changes: TicketChanges = {};
     const history: HistoryEntry[] = [];
     applyStatus(ctx, ticket, to, changes, history, now, opts.reason);
@@ -167,10 +190,10 @@ export async function assignTicket(
   target: { agentId?: string | null; group?: string | null },
   expectedVersion?: number,
 ): Promise<TicketViewRow> {
-  return onTicket(ctx, ref, expectedVersion, async (db, ticket) => {
+  return onTicket(ctx, ref, expectedVersion, async (db, ticket, now) => {
     const changes: TicketChanges = {};
     const history: HistoryEntry[] = [];
-    await applyAssignment(ctx, db, ticket, target, changes, history, true);
+    await applyAssignment(ctx, db, ticket, target, changes, history, { now, openIfNew: true });
     return { changes, history };
   });
 }
@@ -271,6 +294,10 @@ function applyStatus(
   );
 }
 
+/**
+ * Works out an assignment to an agent and/or a group (by slug) into `changes`
+ * and `history`; with `openIfNew`, giving a `new` ticket an agent opens it.
+ */
 async function applyAssignment(
   ctx: Ctx,
   db: Ctx['db'],
@@ -278,7 +305,7 @@ async function applyAssignment(
   target: { agentId?: string | null; group?: string | null },
   changes: TicketChanges,
   history: HistoryEntry[],
-  openIfNew: boolean,
+  opts: { now: Date; openIfNew: boolean },
 ): Promise<void> {
   let agent: Awaited<ReturnType<typeof getAgent>> | null = null;
   if (target.agentId) {
@@ -311,8 +338,8 @@ async function applyAssignment(
       ...(groupSlug !== undefined ? { group: groupSlug } : {}),
     }),
   );
-  if (openIfNew && assigneeId && ticket.status === 'new' && changes.status === undefined) {
-    applyStatus(ctx, ticket, 'open', changes, history, ctx.clock.now(), 'assigned');
+  if (opts.openIfNew && assigneeId && ticket.status === 'new' && changes.status === undefined) {
+    applyStatus(ctx, ticket, 'open', changes, history, opts.now, 'assigned');
   }
 }
 

@@ -21,15 +21,33 @@ declare module 'fastify' {
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** True when the Origin (or Referer) names this server, i.e. the request comes from our own pages. */
+/**
+ * True when the Origin (or Referer) names this server, i.e. the request comes
+ * from our own pages. Both sides go through URL so that an explicit default
+ * port ("Host: desk:80" against "Origin: http://desk") still compares equal.
+ */
 function sameOrigin(req: FastifyRequest): boolean {
   const origin = req.headers.origin ?? req.headers.referer;
-  if (!origin) return false;
+  const host = req.headers.host;
+  if (!origin || !host) return false;
   try {
-    return new URL(origin).host === req.headers.host;
+    const from = new URL(origin);
+    if (from.protocol !== 'http:' && from.protocol !== 'https:') return false;
+    return from.host === new URL(`${from.protocol}//${host}`).host;
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether a request is an API request. The matched route's pattern decides, not
+ * the raw URL: the router decodes percent-escapes, so `/%61pi/v1/me` reaches
+ * `/api/v1/me` while its raw URL does not start with `/api/v1/`. Unmatched
+ * requests (404s) fall back to the raw URL.
+ */
+function isApiRequest(req: FastifyRequest): boolean {
+  const path = req.routeOptions.url ?? req.url;
+  return path === '/api/v1' || path.startsWith('/api/v1/');
 }
 
 /**
@@ -41,7 +59,7 @@ export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock 
   app.decorateRequest('actor', null as unknown as Actor);
   app.decorateRequest('authKind', 'none');
   app.addHook('onRequest', async (req) => {
-    if (!req.url.startsWith('/api/v1/') || req.routeOptions.config?.public) return;
+    if (!isApiRequest(req) || req.routeOptions.config?.public) return;
     const now = deps.clock.now();
     const header = req.headers.authorization;
     if (header) {

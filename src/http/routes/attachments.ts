@@ -9,7 +9,9 @@ import { problems, UuidParams } from '../schemas/common.ts';
 /** RFC 6266 filename: an ASCII fallback plus the exact UTF-8 name. */
 function contentDisposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+  // RFC 5987 attr-chars: encodeURIComponent leaves ' ( ) * unescaped, and ' delimits the value
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
 export async function attachmentRoutes(app: FastifyInstance, deps: Deps & { store: FileStore }) {

@@ -6,7 +6,7 @@ import { presentAgent } from '../../domain/people/presenter.ts';
 import { getAgent } from '../../db/repositories/agents.ts';
 import type { ApiTokenRow } from '../../db/repositories/auth.ts';
 import { updateAgent } from '../../domain/people/commands.ts';
-import { ctxOf, idempotent, type Deps } from '../helpers.ts';
+import { ctxOf, type Deps } from '../helpers.ts';
 import { problems, UuidParams } from '../schemas/common.ts';
 import { Agent, ApiToken, LoginBody, Presence } from '../schemas/people.ts';
 import { Errors } from '../../domain/errors.ts';
@@ -24,6 +24,7 @@ export async function authRoutes(app: FastifyInstance, deps: Deps & { sessionTtl
     config: { public: true, rateLimit: { max: deps.loginRateLimit, timeWindow: '1 minute' } },
     schema: {
       tags: ['auth'], summary: 'Sign in; sets an HttpOnly session cookie and returns the CSRF token for writes',
+      security: [],
       body: LoginBody, response: { 200: z.object({ user: Agent, csrfToken: z.string() }), ...problems(400, 401, 429) },
     },
   }, async (req, reply) => {
@@ -57,12 +58,12 @@ export async function authRoutes(app: FastifyInstance, deps: Deps & { sessionTtl
       body: z.strictObject({ name: z.string().trim().min(1).max(255) }),
       response: { 201: ApiToken.extend({ token: z.string() }), ...problems(400, 401) },
     },
-  }, async (req, reply) =>
-    idempotent(deps, req, reply, 201, async (ctx) => {
-      const { token, row } = await createApiToken(ctx, req.body.name);
-      return { ...presentToken(row), token };
-    }),
-  );
+  }, async (req, reply) => {
+    // Not idempotent on purpose: a replayed response would have to keep the secret in the
+    // database in clear; a retried request simply gets a new token (the lost one is useless).
+    const { token, row } = await createApiToken(ctxOf(deps, req), req.body.name);
+    return reply.code(201).send({ ...presentToken(row), token });
+  });
 
   r.get('/api-tokens', {
     schema: {

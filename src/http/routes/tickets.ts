@@ -4,8 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Errors } from '../../domain/errors.ts';
 import { addComment, assignTicket, changeStatus, createTicket, updateTicket } from '../../domain/tickets/commands.ts';
 import { presentAttachment, presentComment, presentHistory, presentTicket } from '../../domain/tickets/presenter.ts';
-import { getTicketView, listTickets } from '../../db/repositories/tickets.ts';
-import { listAttachments, listComments, listHistory } from '../../db/repositories/conversation.ts';
+import { getTicketDetail, getTicketView, isValidSortKey, listTickets, type KeysetPosition, type SortBy } from '../../db/repositories/tickets.ts';
+import { listAttachments, listHistory } from '../../db/repositories/conversation.ts';
 import type { TicketStatus } from '../../domain/tickets/lifecycle.ts';
 import type { FileStore } from '../../platform/storage.ts';
 import { ctxOf, expectedVersion, idempotent, sendWithEtag, type Deps } from '../helpers.ts';
@@ -18,18 +18,36 @@ import {
 
 const tags = ['tickets'];
 
-function encodeCursor(last: [unknown, string]): string {
-  return Buffer.from(JSON.stringify(last)).toString('base64url');
+/** The sort a cursor was made for: a cursor only means something under the same order. */
+interface CursorSort {
+  sortBy: SortBy;
+  sortOrder: 'asc' | 'desc';
 }
 
-function decodeCursor(cursor: string): [unknown, string] {
+/** An opaque keyset cursor: base64url JSON of the sort and the last row's position. */
+function encodeCursor(sort: CursorSort, last: KeysetPosition): string {
+  return Buffer.from(JSON.stringify({ s: sort.sortBy, o: sort.sortOrder, k: last.key, i: last.id })).toString('base64url');
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Reads a cursor back; anything this API did not write for this very sort is a 400, never a database error. */
+function decodeCursor(cursor: string, sort: CursorSort): KeysetPosition {
+  const invalid = (message: string) => Errors.validation([{ path: 'query.cursor', message }]);
+  let v: { s?: unknown; o?: unknown; k?: unknown; i?: unknown };
   try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[1] === 'string' && /^[0-9a-f-]{36}$/i.test(v[1])) return v as [unknown, string];
+    v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    /* fall through */
+    throw invalid('Not a cursor returned by this API');
   }
-  throw Errors.validation([{ path: 'query.cursor', message: 'Not a cursor returned by this API' }]);
+  if (!v || typeof v !== 'object' || typeof v.k !== 'string' || typeof v.i !== 'string' || !UUID_RE.test(v.i)) {
+    throw invalid('Not a cursor returned by this API');
+  }
+  if (v.s !== sort.sortBy || v.o !== sort.sortOrder) {
+    throw invalid(`This cursor belongs to a list sorted by ${String(v.s)} ${String(v.o)}; use the same sortBy and sortOrder`);
+  }
+  if (!isValidSortKey(sort.sortBy, v.k)) throw invalid('Not a cursor returned by this API');
+  return { key: v.k, id: v.i };
 }
 
 export async function ticketRoutes(app: FastifyInstance, deps: Deps & { store: FileStore }) {
@@ -50,7 +68,8 @@ export async function ticketRoutes(app: FastifyInstance, deps: Deps & { store: F
     schema: { tags, summary: 'List tickets by filters (page/limit, or cursor for keyset paging)', querystring: ListTicketsQuery, response: { 200: TicketList, ...problems(400, 401) } },
   }, async (req) => {
     const q = req.query;
-    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const sort = { sortBy: q.sortBy, sortOrder: q.sortOrder };
+    const after = q.cursor ? decodeCursor(q.cursor, sort) : undefined;
     const result = await listTickets(
       deps.db,
       {
@@ -65,18 +84,18 @@ export async function ticketRoutes(app: FastifyInstance, deps: Deps & { store: F
       total: result.total,
       page: after ? 1 : q.page,
       totalPages: Math.ceil(result.total / q.limit),
-      nextCursor: result.rows.length === q.limit && result.last ? encodeCursor(result.last) : null,
+      nextCursor: result.rows.length === q.limit && result.last ? encodeCursor(sort, result.last) : null,
     };
   });
 
   r.get('/tickets/:id', {
     schema: { tags, summary: 'A ticket (by UUID or number) with its conversation', params: IdParams, response: { 200: TicketDetail, ...problems(401, 404) } },
   }, async (req, reply) => {
-    const view = await getTicketView(deps.db, req.params.id);
-    if (!view) throw Errors.notFound('ticket', req.params.id);
-    const [comments, attachments] = await Promise.all([listComments(deps.db, view.id, true), listAttachments(deps.db, view.id, true)]);
+    const detail = await getTicketDetail(deps.db, req.params.id, true);
+    if (!detail) throw Errors.notFound('ticket', req.params.id);
+    const { comments, attachments } = detail;
     return sendWithEtag(reply, 200, {
-      ...presentTicket(view),
+      ...presentTicket(detail),
       comments: comments.map((c) => presentComment(c, attachments)),
       attachments: attachments.map(presentAttachment),
     });

@@ -1,13 +1,36 @@
 import { z } from 'zod';
 
 export const Uuid = z.uuid();
+
+/** True when the string's YYYY-MM-DD names a real calendar day (no 30 February). */
+function realCalendarDay(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(s);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+}
+
+/** Years 1–9999 in UTC: what both databases and JSON round-trip without surprises. */
+function storableInstant(d: Date): boolean {
+  const y = d.getUTCFullYear();
+  return !Number.isNaN(d.getTime()) && y >= 1 && y <= 9999;
+}
+
 /** An ISO 8601 date-time with offset (or Z), given as a Date to the handler. */
-export const DateTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+export const DateTime = z.iso
+  .datetime({ offset: true })
+  .refine(realCalendarDay, 'Not a calendar date')
+  .transform((s) => new Date(s))
+  .refine(storableInstant, 'Must lie between the years 1 and 9999');
 /** Query-string date: ISO date or date-time. */
 export const QueryDate = z
   .string()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), 'Expected an ISO 8601 date or date-time')
-  .transform((s) => new Date(s));
+  .refine(
+    (s) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && realCalendarDay(s) && !Number.isNaN(Date.parse(s)),
+    'Expected an ISO 8601 date or date-time',
+  )
+  .transform((s) => new Date(s))
+  .refine(storableInstant, 'Must lie between the years 1 and 9999');
 
 /** `a,b,c` or repeated parameters → array, each checked by `item`. */
 export function csv<T extends z.ZodType>(item: T) {

@@ -28,6 +28,7 @@ export const CreateTicketBody = z.strictObject({
   customFields: CustomFields.optional(),
   dueDate: DateTime.nullable().optional(),
   externalId: z.string().trim().min(1).max(255).optional(),
+  followUpOf: z.string().trim().min(1).max(64).optional().describe('UUID or number of the earlier (e.g. closed) ticket this one follows up'),
 });
 
 export const UpdateTicketBody = z
