@@ -127,6 +127,9 @@ export async function seedDemo(db: Db, clock: Clock, opts: SeedDemoOptions = {})
     bar?.stop();
   }
   await completeDemoMarker(db, { completedAt: clock.now().toISOString() }, clock.now());
+  // Fresh statistics for the planner and a visibility map for index-only counts: PGlite has
+  // no autovacuum, and a server's may not have run yet when the first agent opens a list.
+  await db.exec('VACUUM (ANALYZE)');
 
   return {
     seed,

@@ -92,7 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/v1/docs' });
 
-  registerAuth(app, { db, clock });
+  registerAuth(app, { db, clock, tokenCacheMs: config.authCacheSeconds * 1000 });
   registerUploads(app);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));

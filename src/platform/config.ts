@@ -29,6 +29,8 @@ export interface Config {
   seedDemo: boolean;
   /** SEED_DEMO_TICKETS: how many tickets that demo data has. */
   seedDemoTickets: number;
+  /** AUTH_CACHE_SECONDS: how long a checked API token is remembered in-process (0 = ask the database every time). */
+  authCacheSeconds: number;
   /** SHUTDOWN_TIMEOUT_MS: how long a SIGTERM waits for in-flight requests before closing their connections. */
   shutdownTimeoutMs: number;
   roles: Role[];
@@ -67,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     seedDemo: bool(env.SEED_DEMO, false),
     seedDemoTickets: int('SEED_DEMO_TICKETS', env.SEED_DEMO_TICKETS, 20_000),
+    authCacheSeconds: int('AUTH_CACHE_SECONDS', env.AUTH_CACHE_SECONDS, 5),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 30_000),
     roles: roles as Role[],
   };

@@ -6,8 +6,13 @@ import { SESSION_COOKIE } from '../../domain/auth/commands.ts';
 import { findApiTokenPrincipal, findSession } from '../../db/repositories/auth.ts';
 import type { Db } from '../../db/client.ts';
 import type { Clock } from '../../platform/clock.ts';
+import { TokenCache } from './token-cache.ts';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** checked API tokens; clear it on any change to tokens or agents */
+    tokenCache: TokenCache;
+  }
   interface FastifyRequest {
     actor: Actor;
     /** how the caller authenticated; cookie sessions need CSRF protection */
@@ -55,7 +60,9 @@ function isApiRequest(req: FastifyRequest): boolean {
  * integrations, the session cookie for the web UI. A cookie-authenticated
  * write must also carry the session's X-CSRF-Token or a same-origin Origin.
  */
-export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock }): void {
+export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock; tokenCacheMs: number }): void {
+  const tokens = new TokenCache(deps.tokenCacheMs);
+  app.decorate('tokenCache', tokens);
   app.decorateRequest('actor', null as unknown as Actor);
   app.decorateRequest('authKind', 'none');
   app.addHook('onRequest', async (req) => {
@@ -64,8 +71,15 @@ export function registerAuth(app: FastifyInstance, deps: { db: Db; clock: Clock 
     const header = req.headers.authorization;
     if (header) {
       const m = /^Bearer\s+(\S+)$/i.exec(header);
-      const principal = m ? await findApiTokenPrincipal(deps.db, digest(m[1]), now) : undefined;
-      if (!principal) throw Errors.unauthenticated();
+      if (!m) throw Errors.unauthenticated();
+      const hash = digest(m[1]);
+      const key = hash.toString('base64');
+      let principal = tokens.get(key, now.getTime());
+      if (!principal) {
+        principal = await findApiTokenPrincipal(deps.db, hash, now);
+        if (!principal) throw Errors.unauthenticated();
+        tokens.set(key, principal, now.getTime());
+      }
       req.actor = { type: 'agent', id: principal.agent_id, name: principal.name, role: principal.role };
       req.authKind = 'token';
       return;

@@ -77,6 +77,7 @@ export async function authRoutes(app: FastifyInstance, deps: Deps & { sessionTtl
     schema: { tags: ['auth'], summary: 'Revoke an API token', params: UuidParams, response: problems(401, 404) },
   }, async (req, reply) => {
     await revokeToken(ctxOf(deps, req), req.params.id);
+    app.tokenCache.clear();
     return reply.code(204).send(undefined as never);
   });
 }

@@ -48,7 +48,11 @@ export async function peopleRoutes(app: FastifyInstance, deps: Deps) {
 
   r.patch('/agents/:id', {
     schema: { tags: ['agents'], summary: 'Change an agent (see policies)', params: UuidParams, body: UpdateAgentBody, response: { 200: Agent, ...problems(400, 401, 403, 404, 409) } },
-  }, async (req) => presentAgent(await updateAgent(ctxOf(deps, req), req.params.id, req.body)));
+  }, async (req) => {
+    const agent = await updateAgent(ctxOf(deps, req), req.params.id, req.body);
+    app.tokenCache.clear(); // names and roles of cached callers may have changed
+    return presentAgent(agent);
+  });
 
   // --- groups -----------------------------------------------------------------
   r.post('/groups', {
