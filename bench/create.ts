@@ -191,7 +191,7 @@ if (pgRes?.pgbench?.length) {
   const hi = runAt(pgRes.runs, HIGH);
   md.push(
     '',
-    `pgbench on the same database after the API runs: the transaction \`createTicket\` sends (recorded from the real command, see bench/README.md), ${pgbenchClients} clients, ${Math.min(pgbenchClients, os.availableParallelism())} threads, ${options.durationS} s; script weights new ${weights.new} / new+org ${weights['new+org']} / repeat ${weights.repeat} / repeat+org ${weights['repeat+org']} (the API mix). The API also authenticates each request (one more query) and runs HTTP, validation and JSON.`,
+    `pgbench on the same database after the API runs: the transaction \`createTicket\` sends (recorded from the real command, see bench/README.md), ${pgbenchClients} clients, ${Math.min(pgbenchClients, os.availableParallelism())} threads, ${options.durationS} s; script weights new ${weights.new} / new+org ${weights['new+org']} / repeat ${weights.repeat} / repeat+org ${weights['repeat+org']} (the API mix). The API also authenticates each request (its API token is checked in the database, then remembered in-process for AUTH_CACHE_SECONDS) and runs HTTP, validation and JSON; the load generator shares the two cores, which pgbench (in C) barely uses.`,
     '',
     table(
       ['pgbench mode', 'tx/s', 'p50 ms', 'p95 ms', 'p99 ms', 'failed', 'PostgreSQL CPU', 'pgbench CPU', `API c=${hi?.concurrency ?? HIGH} / pgbench`],

@@ -166,7 +166,7 @@ export function pgbenchScript(path: RecordedPath, mode: PgbenchMode, repeatPool:
     if (!expr) {
       const k = fresh.size;
       sets.push(`\\set u${k}a random(0, 1099511627775)`, `\\set u${k}b random(0, 1099511627775)`);
-      // 48 bits of the transaction's start time, then 80 random bits: ordered like the application's UUIDv7
+      // 48 bits of the transaction's start time, then 80 random bits: a time-ordered id, unique per transaction
       expr = `(lpad(to_hex((extract(epoch from now()) * 1000)::bigint), 12, '0') || lpad(to_hex(:u${k}a::bigint), 10, '0') || lpad(to_hex(:u${k}b::bigint), 10, '0'))::uuid`;
       fresh.set(v, expr);
     }
