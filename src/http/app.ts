@@ -16,6 +16,7 @@ import { FileStore } from '../platform/storage.ts';
 import { frameworkErrorHandler, registerErrorHandling, sendProblem } from './plugins/errors.ts';
 import { registerInputGuards } from './plugins/input.ts';
 import { registerAuth } from './plugins/auth.ts';
+import { databaseRateLimitStore } from './plugins/rate-limit-store.ts';
 import { ticketRoutes } from './routes/tickets.ts';
 import { authRoutes } from './routes/auth.ts';
 import { peopleRoutes } from './routes/people.ts';
@@ -42,6 +43,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: (deps.logger || undefined) as FastifyBaseLogger | undefined,
     logger: deps.logger === false ? false : undefined,
     bodyLimit: config.bodyLimitBytes,
+    // behind a reverse proxy, the client's address (for the login rate limit) comes from X-Forwarded-For
+    trustProxy: config.trustProxy,
     // An incoming X-Request-Id is kept (for tracing across services) when it looks like an id;
     // anything else (too long, odd characters that would pollute logs) is replaced.
     requestIdHeader: false,
@@ -74,7 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const store = new FileStore(join(config.dataDir, 'attachments'), config.attachmentMaxBytes);
   await app.register(cookie);
   await app.register(helmet, { contentSecurityPolicy: false, global: true });
-  await app.register(rateLimit, { global: false });
+  await app.register(rateLimit, { global: false, store: databaseRateLimitStore(db, clock) });
   await app.register(multipart, { limits: { fileSize: config.attachmentMaxBytes, files: 20, fields: 50, fieldSize: config.bodyLimitBytes } });
   await app.register(swagger, {
     openapi: {

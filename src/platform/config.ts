@@ -29,6 +29,8 @@ export interface Config {
   seedDemo: boolean;
   /** SEED_DEMO_TICKETS: how many tickets that demo data has. */
   seedDemoTickets: number;
+  /** TRUST_PROXY: trust X-Forwarded-* from a reverse proxy (true, or a list of proxy addresses) for the client IP. */
+  trustProxy: boolean | string;
   /** AUTH_CACHE_SECONDS: how long a checked API token is remembered in-process (0 = ask the database every time). */
   authCacheSeconds: number;
   /** SHUTDOWN_TIMEOUT_MS: how long a SIGTERM waits for in-flight requests before closing their connections. */
@@ -70,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: bool(env.SEED_DEMO, false),
     seedDemoTickets: int('SEED_DEMO_TICKETS', env.SEED_DEMO_TICKETS, 20_000),
     authCacheSeconds: int('AUTH_CACHE_SECONDS', env.AUTH_CACHE_SECONDS, 5),
+    trustProxy: !env.TRUST_PROXY ? false : ['true', '1', 'yes'].includes(env.TRUST_PROXY.toLowerCase()) ? true : env.TRUST_PROXY,
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 30_000),
     roles: roles as Role[],
   };

@@ -402,3 +402,41 @@ describe(`agents, groups, requesters, organizations (${DB_KIND})`, () => {
     });
   });
 });
+
+describe(`password change ends other sessions (${DB_KIND})`, () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => t.close());
+
+  async function signIn(email: string, password: string) {
+    const res = await t.request('POST', '/api/v1/auth/login', { as: null, body: { email, password } });
+    expect(res.statusCode, res.body).toBe(200);
+    const cookie = String(res.headers['set-cookie']).split(';')[0];
+    return { cookie, csrf: res.json().csrfToken as string };
+  }
+  const me = (cookie: string) => t.request('GET', '/api/v1/me', { as: null, headers: { cookie } });
+
+  it('keeps the session that changed the password and ends the others', async () => {
+    const agent = await t.makeAgent();
+    const laptop = await signIn(agent.email, agent.password);
+    const phone = await signIn(agent.email, agent.password);
+    const res = await t.request('PATCH', `/api/v1/agents/${agent.id}`, {
+      as: null, headers: { cookie: laptop.cookie, 'x-csrf-token': laptop.csrf }, body: { password: 'a brand new password' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect((await me(laptop.cookie)).statusCode).toBe(200);
+    expect((await me(phone.cookie)).statusCode).toBe(401);
+    // API tokens are separate credentials and keep working
+    expect((await t.request('GET', '/api/v1/me', { as: agent })).statusCode).toBe(200);
+  });
+
+  it('an admin resetting a password ends all of that agent’s sessions', async () => {
+    const agent = await t.makeAgent();
+    const session = await signIn(agent.email, agent.password);
+    expect((await t.request('PATCH', `/api/v1/agents/${agent.id}`, { body: { password: 'reset by the admin' } })).statusCode).toBe(200);
+    expect((await me(session.cookie)).statusCode).toBe(401);
+    await signIn(agent.email, 'reset by the admin');
+  });
+});

@@ -3,20 +3,11 @@ import { FakeClock } from '../../src/platform/clock.ts';
 import { TICKET_STATUSES, type TicketStatus } from '../../src/domain/tickets/lifecycle.ts';
 import { createTestApp, type TestAgent, type TestApp } from '../helpers/app.ts';
 import { DB_KIND } from '../helpers/db.ts';
+import { ALLOWED, STATUS_PAIRS } from '../helpers/lifecycle.ts';
 import { expectProblem, getTicket, historyOf, openTicket, patch, ticketIn, type TicketJson } from '../helpers/tickets.ts';
 
-/** Issue 2's lifecycle, written out independently of the code under test. */
-const ALLOWED: Record<TicketStatus, TicketStatus[]> = {
-  new: ['open', 'in_progress', 'pending', 'resolved', 'cancelled'],
-  open: ['in_progress', 'pending', 'resolved', 'cancelled'],
-  in_progress: ['open', 'pending', 'resolved', 'cancelled'],
-  pending: ['open', 'in_progress', 'resolved', 'cancelled'],
-  resolved: ['open', 'closed'],
-  closed: [],
-  cancelled: [],
-};
 const FINAL: TicketStatus[] = ['closed', 'cancelled'];
-const pairs = TICKET_STATUSES.flatMap((from) => TICKET_STATUSES.map((to) => ({ from, to })));
+const pairs = STATUS_PAIRS;
 const allowedPairs = pairs.filter(({ from, to }) => ALLOWED[from].includes(to));
 // a PATCH to the status the ticket already has is no change at all (tested below)
 const forbiddenPairs = pairs.filter(({ from, to }) => from !== to && !ALLOWED[from].includes(to));

@@ -3,19 +3,9 @@ import { AppError } from '../../src/domain/errors.ts';
 import {
   assertTransition, canTransition, lifecycleTimestamps, statusChangeType, TICKET_STATUSES, TRANSITIONS, type TicketStatus,
 } from '../../src/domain/tickets/lifecycle.ts';
+import { ALLOWED, STATUS_PAIRS } from '../helpers/lifecycle.ts';
 
-/** The lifecycle of issue 2, written out independently of the implementation's table. */
-const ALLOWED: Record<TicketStatus, TicketStatus[]> = {
-  new: ['open', 'in_progress', 'pending', 'resolved', 'cancelled'],
-  open: ['in_progress', 'pending', 'resolved', 'cancelled'],
-  in_progress: ['open', 'pending', 'resolved', 'cancelled'],
-  pending: ['open', 'in_progress', 'resolved', 'cancelled'],
-  resolved: ['open', 'closed'],
-  closed: [],
-  cancelled: [],
-};
-
-const pairs = TICKET_STATUSES.flatMap((from) => TICKET_STATUSES.map((to) => ({ from, to, allowed: ALLOWED[from].includes(to) })));
+const pairs = STATUS_PAIRS;
 const allowedPairs = pairs.filter((p) => p.allowed);
 const forbiddenPairs = pairs.filter((p) => !p.allowed);
 

@@ -248,6 +248,16 @@ CREATE TABLE idempotency_keys (
 -- Serves expiry of old keys.
 CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
 
+-- Rate-limit windows (login attempts per client IP) shared by every Triage process:
+-- a limit kept in one process's memory would multiply by the number of processes.
+CREATE TABLE rate_limits (
+  key          text PRIMARY KEY,
+  window_start timestamptz NOT NULL,
+  hits         integer NOT NULL
+);
+-- Serves the clean-up of finished windows.
+CREATE INDEX rate_limits_window_idx ON rate_limits (window_start);
+
 -- Admin-editable settings (priority weights, routing options …), one JSON value per key.
 CREATE TABLE settings (
   key        text PRIMARY KEY,

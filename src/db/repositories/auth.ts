@@ -151,3 +151,30 @@ export async function saveIdempotentResponse(
 export async function deleteIdempotencyKeysBefore(db: Db, before: Date): Promise<number> {
   return (await db.query('DELETE FROM idempotency_keys WHERE created_at < $1', [before])).rowCount;
 }
+
+/**
+ * Counts one hit in the fixed window of `key` (`windowMs` long), starting a
+ * new window when the last one is over; atomic under concurrency (one upsert).
+ * Returns the hits in the current window and when it started.
+ */
+export async function hitRateLimit(db: Db, key: string, windowMs: number, now: Date): Promise<{ hits: number; windowStart: Date }> {
+  const r = await db.query<{ hits: number; window_start: Date }>(
+    `INSERT INTO rate_limits AS rl (key, window_start, hits) VALUES ($1, $2, 1)
+     ON CONFLICT (key) DO UPDATE SET
+       hits = CASE WHEN rl.window_start + $3 * interval '1 millisecond' <= $2 THEN 1 ELSE rl.hits + 1 END,
+       window_start = CASE WHEN rl.window_start + $3 * interval '1 millisecond' <= $2 THEN $2 ELSE rl.window_start END
+     RETURNING hits, window_start`,
+    [key, now, windowMs],
+  );
+  return { hits: r.rows[0].hits, windowStart: r.rows[0].window_start };
+}
+
+/** Deletes rate-limit windows that started before `before`; returns how many. */
+export async function deleteRateLimitsBefore(db: Db, before: Date): Promise<number> {
+  return (await db.query('DELETE FROM rate_limits WHERE window_start < $1', [before])).rowCount;
+}
+
+/** Ends every session of the agent except `keep` (the hash of the session to keep, or null). */
+export async function deleteSessionsOfAgent(db: Db, agentId: string, keep: Buffer | null): Promise<number> {
+  return (await db.query('DELETE FROM sessions WHERE agent_id = $1 AND ($2::bytea IS NULL OR token_hash <> $2)', [agentId, keep])).rowCount;
+}

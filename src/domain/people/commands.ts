@@ -1,7 +1,8 @@
 import type { Ctx } from '../context.ts';
 import { Errors, type FieldError } from '../errors.ts';
 import { can, require } from '../auth/policies.ts';
-import { hashPassword } from '../auth/secrets.ts';
+import { digest, hashPassword } from '../auth/secrets.ts';
+import { deleteSessionsOfAgent } from '../../db/repositories/auth.ts';
 import {
   agentEmailExists, getAgent, groupIdsBySlug, insertAgent, lockActiveAdmins, insertGroup, setAgentGroups, setPassword, updateAgent as updateAgentRow,
   updateGroup as updateGroupRow, getGroupBySlug, type AgentRole, type AgentRow, type GroupRow, type Presence,
@@ -72,7 +73,12 @@ export async function createAgent(ctx: Ctx, input: AgentInput): Promise<AgentRow
  * Changes an agent. Agents may change their own name, status and password;
  * supervisors also groups, skills and capacity of agents; only admins roles and e-mails.
  */
-export async function updateAgent(ctx: Ctx, id: string, patch: Partial<AgentInput>): Promise<AgentRow> {
+export async function updateAgent(
+  ctx: Ctx,
+  id: string,
+  patch: Partial<AgentInput>,
+  opts: { currentSessionToken?: string } = {},
+): Promise<AgentRow> {
   const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
   return ctx.db.transaction(async (db) => {
     const target = await getAgent(db, id);
@@ -114,7 +120,12 @@ export async function updateAgent(ctx: Ctx, id: string, patch: Partial<AgentInpu
     // a concurrent request took the e-mail between the check and the write
     if (updated === 'email_taken') throw emailTaken(patch.email!);
     if (patch.groups) await setAgentGroups(db, id, await resolveGroups(db, patch.groups));
-    if (passwordHash) await setPassword(db, id, passwordHash, now);
+    if (passwordHash) {
+      await setPassword(db, id, passwordHash, now);
+      // A new password signs the agent out everywhere else (a stolen session dies with the old password).
+      const keep = ctx.actor.id === id && opts.currentSessionToken ? digest(opts.currentSessionToken) : null;
+      await deleteSessionsOfAgent(db, id, keep);
+    }
     return (await getAgent(db, id))!;
   });
 }

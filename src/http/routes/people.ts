@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Errors } from '../../domain/errors.ts';
+import { SESSION_COOKIE } from '../../domain/auth/commands.ts';
 import {
   createAgent, createGroup, createOrganization, updateAgent, updateGroup, updateOrganization, updateRequester,
 } from '../../domain/people/commands.ts';
@@ -49,7 +50,7 @@ export async function peopleRoutes(app: FastifyInstance, deps: Deps) {
   r.patch('/agents/:id', {
     schema: { tags: ['agents'], summary: 'Change an agent (see policies)', params: UuidParams, body: UpdateAgentBody, response: { 200: Agent, ...problems(400, 401, 403, 404, 409) } },
   }, async (req) => {
-    const agent = await updateAgent(ctxOf(deps, req), req.params.id, req.body);
+    const agent = await updateAgent(ctxOf(deps, req), req.params.id, req.body, { currentSessionToken: req.cookies[SESSION_COOKIE] });
     app.tokenCache.clear(); // names and roles of cached callers may have changed
     return presentAgent(agent);
   });
