@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './platform/clock.ts';
 import type { Config } from './platform/config.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { scheduleMaintenance } from './jobs/maintenance.ts';
+import { hasActiveAdmin } from './db/repositories/agents.ts';
 
 export interface Running {
   app: FastifyInstance;
@@ -47,6 +48,9 @@ export async function startServer(config: Config, opts: { clock?: Clock; logger?
     if (config.seedDemo) {
       const { seedDemoIfEmpty } = await import('./cli/seed-demo.ts');
       await seedDemoIfEmpty(db, clock, logger, { tickets: config.seedDemoTickets });
+    }
+    if (!(await hasActiveAdmin(db))) {
+      logger.warn('No admin exists yet: start with ADMIN_EMAIL and ADMIN_PASSWORD set, or run `npx triage create-admin --email … --password …`');
     }
     const app = await buildApp({ db, clock, config, logger });
     const address = await app.listen({ port: config.port, host: config.host });

@@ -199,3 +199,8 @@ export async function updateGroup(
   );
   return r.rowCount > 0;
 }
+
+/** True when at least one active admin exists (someone can sign in and administer). */
+export async function hasActiveAdmin(db: Db): Promise<boolean> {
+  return (await db.query(`SELECT 1 FROM agents WHERE role = 'admin' AND active LIMIT 1`)).rows.length > 0;
+}
