@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './platform/clock.ts';
 import type { Config } from './platform/config.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { scheduleMaintenance } from './jobs/maintenance.ts';
+import { attachmentStore } from './platform/storage.ts';
 import { hasActiveAdmin } from './db/repositories/agents.ts';
 
 export interface Running {
@@ -55,7 +56,7 @@ export async function startServer(config: Config, opts: { clock?: Clock; logger?
     const app = await buildApp({ db, clock, config, logger });
     const address = await app.listen({ port: config.port, host: config.host });
     logger.info({ address, database: db.kind }, 'Triage is listening');
-    const stopMaintenance = scheduleMaintenance(db, clock, logger);
+    const stopMaintenance = scheduleMaintenance(db, clock, logger, attachmentStore(config));
     let stopping: Promise<void> | undefined;
     const stop = () =>
       (stopping ??= (async () => {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
@@ -12,7 +11,7 @@ import type { Db } from '../db/client.ts';
 import type { Config } from '../platform/config.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
-import { FileStore } from '../platform/storage.ts';
+import { attachmentStore } from '../platform/storage.ts';
 import { frameworkErrorHandler, registerErrorHandling, sendProblem } from './plugins/errors.ts';
 import { registerInputGuards } from './plugins/input.ts';
 import { registerAuth } from './plugins/auth.ts';
@@ -74,7 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (route.url.startsWith('/api/v1/docs')) route.config = { ...route.config, public: true };
   });
 
-  const store = new FileStore(join(config.dataDir, 'attachments'), config.attachmentMaxBytes);
+  const store = attachmentStore(config);
   await app.register(cookie);
   await app.register(helmet, { contentSecurityPolicy: false, global: true });
   await app.register(rateLimit, { global: false, store: databaseRateLimitStore(db, clock) });

@@ -1,6 +1,8 @@
 import type { Db } from '../db/client.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
+import type { FileStore } from '../platform/storage.ts';
+import { referencedFileHashes } from '../db/repositories/conversation.ts';
 import { deleteExpiredSessions, deleteIdempotencyKeysBefore, deleteRateLimitsBefore } from '../db/repositories/auth.ts';
 
 /** How long a stored Idempotency-Key response is replayed (like Stripe's 24 hours). */
@@ -22,22 +24,35 @@ export async function runMaintenance(db: Db, clock: Clock): Promise<{ sessions: 
   return { sessions, idempotencyKeys };
 }
 
+/** Files younger than this are never swept: a request may be about to link them. */
+export const ATTACHMENT_SWEEP_GRACE_MS = 3600 * 1000;
+
+/**
+ * Deletes attachment files no row references (left by a request whose command
+ * failed after its upload was stored) and stale staging files.
+ */
+export function sweepAttachments(db: Db, store: FileStore, clock: Clock): Promise<number> {
+  return store.sweep((hashes) => referencedFileHashes(db, hashes), ATTACHMENT_SWEEP_GRACE_MS, clock.now().getTime());
+}
+
 /**
  * Runs maintenance once shortly after start, then every `everyMs`; returns a stop function.
  * Errors are logged, never thrown: housekeeping must not take the server down.
  */
-export function scheduleMaintenance(db: Db, clock: Clock, logger: Logger, everyMs = 15 * 60 * 1000): () => void {
+export function scheduleMaintenance(db: Db, clock: Clock, logger: Logger, store?: FileStore, everyMs = 15 * 60 * 1000): () => void {
   const run = () =>
     runMaintenance(db, clock).then(
       (r) => (r.sessions || r.idempotencyKeys ? logger.info(r, 'maintenance') : undefined),
       (err) => logger.warn({ err }, 'maintenance failed'),
     );
-  const first = setTimeout(run, 30_000);
-  const timer = setInterval(run, everyMs);
-  first.unref();
-  timer.unref();
-  return () => {
-    clearTimeout(first);
-    clearInterval(timer);
-  };
+  // Walking the attachment folders is heavier: every six hours is plenty.
+  const sweep = () =>
+    store &&
+    sweepAttachments(db, store, clock).then(
+      (files) => (files ? logger.info({ files }, 'unreferenced attachment files deleted') : undefined),
+      (err) => logger.warn({ err }, 'attachment sweep failed'),
+    );
+  const timers = [setTimeout(run, 30_000), setInterval(run, everyMs), setTimeout(sweep, 5 * 60_000), setInterval(sweep, 6 * 3600_000)];
+  for (const t of timers) t.unref();
+  return () => timers.forEach((t) => clearTimeout(t));
 }

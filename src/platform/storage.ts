@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -24,6 +24,11 @@ export class FileTooLargeError extends Error {
   constructor(readonly limit: number) {
     super(`File larger than ${limit} bytes`);
   }
+}
+
+/** The attachment store of a configuration: `DATA_DIR/attachments`. */
+export function attachmentStore(config: { dataDir: string; attachmentMaxBytes: number }): FileStore {
+  return new FileStore(join(config.dataDir, 'attachments'), config.attachmentMaxBytes);
 }
 
 /**
@@ -78,6 +83,9 @@ export class FileStore {
     const target = this.pathOf(file.sha256);
     if (existsSync(target)) {
       await rm(file.tmpPath, { force: true });
+      // fresh mtime: the sweep must not take a file a request is about to link (see sweep)
+      const now = new Date();
+      await utimes(target, now, now);
     } else {
       await mkdir(join(target, '..'), { recursive: true });
       await rename(file.tmpPath, target);
@@ -88,6 +96,37 @@ export class FileStore {
   /** Deletes a staged file that will not be committed. */
   async discard(file: StagedFile): Promise<void> {
     await rm(file.tmpPath, { force: true });
+  }
+
+  /**
+   * Deletes stored files that no attachment row references, and staging
+   * leftovers, once they are older than `graceMs` (a request commits a file
+   * before its transaction links it, and commit() refreshes the mtime of a file
+   * it reuses, so a grace of minutes makes the race impossible). `referenced`
+   * answers for a batch of hashes. Returns how many files were deleted.
+   */
+  async sweep(referenced: (hashes: string[]) => Promise<Set<string>>, graceMs: number, now = Date.now()): Promise<number> {
+    let deleted = 0;
+    const old = async (path: string) => now - (await stat(path)).mtimeMs > graceMs;
+    const list = async (dir: string) => readdir(dir).catch(() => [] as string[]);
+    for (const name of await list(join(this.root, 'tmp'))) {
+      const path = join(this.root, 'tmp', name);
+      if (await old(path)) deleted += await rm(path, { force: true }).then(() => 1);
+    }
+    for (const a of await list(this.root)) {
+      if (!/^[0-9a-f]{2}$/.test(a)) continue;
+      for (const b of await list(join(this.root, a))) {
+        const dir = join(this.root, a, b);
+        const candidates: string[] = [];
+        for (const sha of await list(dir)) if (await old(join(dir, sha))) candidates.push(sha);
+        if (candidates.length === 0) continue;
+        const keep = await referenced(candidates);
+        for (const sha of candidates) {
+          if (!keep.has(sha)) deleted += await rm(join(dir, sha), { force: true }).then(() => 1);
+        }
+      }
+    }
+    return deleted;
   }
 
   /** Stages and commits in one step (callers with no later failure point). */

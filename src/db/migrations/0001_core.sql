@@ -187,6 +187,8 @@ CREATE TABLE attachments (
 -- Serves the attachments of a ticket / comment.
 CREATE INDEX attachments_ticket_idx ON attachments (ticket_id);
 CREATE INDEX attachments_comment_idx ON attachments (comment_id);
+-- Serves the sweep of stored files no attachment references any more.
+CREATE INDEX attachments_sha256_idx ON attachments (sha256);
 
 CREATE TABLE sla_policies (
   id                    uuid PRIMARY KEY DEFAULT gen_random_uuid(),

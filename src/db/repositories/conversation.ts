@@ -148,3 +148,9 @@ export async function getAttachment(db: Db, id: string): Promise<(AttachmentRow 
     )
   ).rows[0];
 }
+
+/** Which of these file hashes some attachment row still references. */
+export async function referencedFileHashes(db: Db, hashes: string[]): Promise<Set<string>> {
+  const rows = (await db.query<{ sha256: string }>('SELECT DISTINCT sha256 FROM attachments WHERE sha256 = ANY($1::text[])', [hashes])).rows;
+  return new Set(rows.map((r) => r.sha256.trim()));
+}
