@@ -72,9 +72,11 @@ export async function idempotent<T extends object>(
   return sendWithEtag(reply, result.status, result.body);
 }
 
+/** Sets the status, and the ticket's ETag when the body is a ticket (`version`) or a comment on one (`ticketVersion`). */
 export function sendWithEtag<T extends object>(reply: FastifyReply, status: number, body: T): T {
-  const version = (body as { version?: unknown; ticket?: { version?: unknown } }).version ?? (body as { ticket?: { version?: unknown } }).ticket?.version;
-  if (typeof version === 'number') reply.header('ETag', etag(version));
+  const { version, ticketVersion } = body as { version?: unknown; ticketVersion?: unknown };
+  const current = version ?? ticketVersion;
+  if (typeof current === 'number') reply.header('ETag', etag(current));
   reply.code(status);
   return body;
 }

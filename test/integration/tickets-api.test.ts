@@ -194,6 +194,7 @@ describe(`tickets API (${DB_KIND})`, () => {
       expect(res.json()).toEqual({
         id: expect.stringMatching(UUID), ticketId: ticket.id, author: { id: agent.id, type: 'agent', name: 'Pat Agent' },
         content: 'Hello **there**', isInternal: false, isPublic: true, attachments: [], createdAt: expect.stringMatching(ISO),
+        ticketVersion: ticket.version + 1,
       });
       const after = await getTicket(t, ticket.id);
       expect(after.version).toBe(ticket.version + 1);

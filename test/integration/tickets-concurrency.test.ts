@@ -262,6 +262,10 @@ describe(`tickets under concurrency, over real HTTP (${DB_KIND})`, () => {
       const again = await http('POST', url, { body, headers: { 'idempotency-key': 'comment-1' }, as: alice });
       expect(again.status).toBe(201);
       expect(again.body).toEqual(first.body);
+      // the replay carries the same ETag: the ticket's version right after that comment
+      expect(first.body.ticketVersion).toBe(2);
+      expect(first.headers.get('etag')).toBe('"2"');
+      expect(again.headers.get('etag')).toBe('"2"');
       const racing = await Promise.all(
         Array.from({ length: 5 }, () => http('POST', url, { body: { content: 'Second reply' }, headers: { 'idempotency-key': 'comment-2' }, as: alice })),
       );

@@ -12,7 +12,7 @@ import { ctxOf, expectedVersion, idempotent, sendWithEtag, type Deps } from '../
 import { multipartBody } from '../multipart.ts';
 import { IdParams, problems } from '../schemas/common.ts';
 import {
-  AssignBody, Comment, CommentBody, CreateTicketBody, HistoryEntry, ListTicketsQuery, StatusActionBody, Ticket, TicketDetail,
+  AssignBody, CommentBody, NewComment, CreateTicketBody, HistoryEntry, ListTicketsQuery, StatusActionBody, Ticket, TicketDetail,
   TicketList, UpdateTicketBody,
 } from '../schemas/tickets.ts';
 
@@ -116,15 +116,15 @@ export async function ticketRoutes(app: FastifyInstance, deps: Deps & { store: F
   r.post('/tickets/:id/comments', {
     schema: {
       tags, summary: 'Add a public reply or internal note (JSON, or multipart with files)', params: IdParams, body: CommentBody,
-      response: { 201: Comment, ...problems(400, 401, 404, 409, 412, 413) },
+      response: { 201: NewComment, ...problems(400, 401, 404, 409, 412, 413) },
     },
     preValidation: files,
   }, async (req, reply) =>
     idempotent(deps, req, reply, 201, async (ctx) => {
       const { ticket, comment } = await addComment(ctx, req.params.id, req.body, req.uploadedFiles, expectedVersion(req));
-      reply.header('ETag', `"${ticket.version}"`);
       const attachments = await listAttachments(ctx.db, ticket.id, true);
-      return presentComment(comment, attachments);
+      // the ticket's new version, so the client can go on editing (also the ETag, on replays too)
+      return { ...presentComment(comment, attachments), ticketVersion: ticket.version };
     }),
   );
 

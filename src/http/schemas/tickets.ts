@@ -133,6 +133,9 @@ export const Comment = z.object({
   createdAt: z.string(),
 });
 
+/** A comment just added: also the ticket's new version (its ETag). */
+export const NewComment = Comment.extend({ ticketVersion: z.number().int() });
+
 export const TicketDetail = Ticket.extend({ comments: z.array(Comment), attachments: z.array(Attachment) });
 
 export const HistoryEntry = z.object({
