@@ -31,6 +31,12 @@ export interface Db {
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
+/** A unique-index violation (SQLSTATE 23505), optionally of one named constraint (PGlite may not name it). */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e?.code === '23505' && (constraint === undefined || e.constraint === undefined || e.constraint === constraint);
+}
+
 // Serialization failures and deadlocks are retried: the transaction is safe to replay.
 const RETRYABLE = new Set(['40001', '40P01']);
 

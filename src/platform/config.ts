@@ -50,6 +50,15 @@ function bool(value: string | undefined, fallback: boolean): boolean {
   return ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
 }
 
+/** TRUST_PROXY: a yes/no word, or the proxies' addresses (passed on to Fastify). */
+function trustProxy(value: string | undefined): boolean | string {
+  if (value === undefined || value.trim() === '') return false;
+  const word = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(word)) return true;
+  if (['0', 'false', 'no', 'off'].includes(word)) return false;
+  return value.trim();
+}
+
 /** Reads the configuration from the environment; throws with the variable's name on a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const roles = (env.TRIAGE_ROLES ?? 'web,worker,mail').split(',').map((r) => r.trim()).filter(Boolean);
@@ -68,11 +77,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlSeconds: int('SESSION_TTL_SECONDS', env.SESSION_TTL_SECONDS, 7 * 24 * 3600),
     cookieSecure: bool(env.COOKIE_SECURE, false),
     loginRateLimit: int('LOGIN_RATE_LIMIT', env.LOGIN_RATE_LIMIT, 10),
-    logLevel: env.LOG_LEVEL ?? 'info',
+    logLevel: env.LOG_LEVEL || 'info',
     seedDemo: bool(env.SEED_DEMO, false),
     seedDemoTickets: int('SEED_DEMO_TICKETS', env.SEED_DEMO_TICKETS, 20_000),
     authCacheSeconds: int('AUTH_CACHE_SECONDS', env.AUTH_CACHE_SECONDS, 5),
-    trustProxy: !env.TRUST_PROXY ? false : ['true', '1', 'yes'].includes(env.TRUST_PROXY.toLowerCase()) ? true : env.TRUST_PROXY,
+    trustProxy: trustProxy(env.TRUST_PROXY),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 30_000),
     roles: roles as Role[],
   };

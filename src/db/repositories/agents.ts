@@ -1,4 +1,4 @@
-import type { Db } from '../client.ts';
+import { isUniqueViolation, type Db } from '../client.ts';
 
 export type AgentRole = 'agent' | 'supervisor' | 'admin';
 export type Presence = 'online' | 'away' | 'busy' | 'offline';
@@ -83,12 +83,6 @@ export async function insertAgent(
   return r.rows[0]?.id;
 }
 
-/** Whether another agent (not `exceptId`) has this e-mail (compared lower-cased). */
-export async function agentEmailExists(db: Db, email: string, exceptId: string): Promise<boolean> {
-  const r = await db.query('SELECT 1 FROM agents WHERE email = $1 AND id <> $2', [email.toLowerCase(), exceptId]);
-  return r.rows.length > 0;
-}
-
 /** Locks the rows of all active admins (in id order, against deadlocks) and returns their ids. */
 export async function lockActiveAdmins(db: Db): Promise<string[]> {
   const r = await db.query<{ id: string }>(`SELECT id FROM agents WHERE role = 'admin' AND active ORDER BY id FOR UPDATE`);
@@ -128,11 +122,6 @@ export async function updateAgent(
   }
 }
 
-/** A unique-index violation (SQLSTATE 23505), optionally of one named constraint. */
-export function isUniqueViolation(err: unknown, constraint?: string): boolean {
-  const e = err as { code?: string; constraint?: string };
-  return e?.code === '23505' && (constraint === undefined || e.constraint === undefined || e.constraint === constraint);
-}
 
 /** Replaces the agent's group memberships with the given group ids. */
 export async function setAgentGroups(db: Db, agentId: string, groupIds: string[]): Promise<void> {

@@ -98,21 +98,6 @@ export async function insertComment(
   ).rows[0];
 }
 
-/** The conversation of a ticket in order; internal notes only when `includeInternal`. */
-export async function listComments(db: Db, ticketId: string, includeInternal: boolean): Promise<CommentRow[]> {
-  return (
-    await db.query<CommentRow>(
-      `SELECT c.*, coalesce(a.name, r.name) AS author_name
-         FROM ticket_comments c
-         LEFT JOIN agents a ON c.author_type = 'agent' AND a.id = c.author_id
-         LEFT JOIN requesters r ON c.author_type = 'requester' AND r.id = c.author_id
-        WHERE c.ticket_id = $1 AND ($2 OR NOT c.is_internal)
-        ORDER BY c.created_at, c.seq`,
-      [ticketId, includeInternal],
-    )
-  ).rows;
-}
-
 export async function insertAttachment(
   db: Db,
   a: { ticketId: string; commentId: string | null; fileName: string; sha256: string; size: number; mimeType: string; uploadedBy: string },

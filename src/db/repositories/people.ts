@@ -1,4 +1,4 @@
-import type { Db } from '../client.ts';
+import { isUniqueViolation, type Db } from '../client.ts';
 
 export type Tier = 'free' | 'standard' | 'premium' | 'enterprise';
 
@@ -72,14 +72,19 @@ export async function updateOrganization(
   id: string,
   patch: { name?: string; tier?: Tier },
   now: Date,
-): Promise<OrganizationRow | undefined> {
-  return (
-    await db.query<OrganizationRow>(
-      `UPDATE organizations SET name = coalesce($2, name), tier = coalesce($3, tier), updated_at = $4
-        WHERE id = $1 RETURNING *`,
-      [id, patch.name ?? null, patch.tier ?? null, now],
-    )
-  ).rows[0];
+): Promise<OrganizationRow | undefined | 'name_taken'> {
+  try {
+    return (
+      await db.query<OrganizationRow>(
+        `UPDATE organizations SET name = coalesce($2, name), tier = coalesce($3, tier), updated_at = $4
+          WHERE id = $1 RETURNING *`,
+        [id, patch.name ?? null, patch.tier ?? null, now],
+      )
+    ).rows[0];
+  } catch (err) {
+    if (isUniqueViolation(err, 'organizations_name_key')) return 'name_taken';
+    throw err;
+  }
 }
 
 export async function findRequesterByEmail(db: Db, email: string): Promise<RequesterRow | undefined> {

@@ -84,7 +84,7 @@ export async function getTicketDetail(db: Db, ref: string, includeInternal: bool
   if (!where) return undefined;
   return (
     await db.query<TicketDetailRow>(
-      `${VIEW_SELECT.replace('SELECT t.*,', `SELECT t.*,
+      `SELECT ${VIEW_COLUMNS},
         (SELECT coalesce(json_agg(to_jsonb(c) || jsonb_build_object('author_name', coalesce(ca.name, cr.name))
                                   ORDER BY c.created_at, c.seq), '[]')
            FROM ticket_comments c
@@ -93,7 +93,8 @@ export async function getTicketDetail(db: Db, ref: string, includeInternal: bool
           WHERE c.ticket_id = t.id AND ($2 OR NOT c.is_internal)) AS comments,
         (SELECT coalesce(json_agg(to_jsonb(at) ORDER BY at.created_at, at.id), '[]')
            FROM attachments at LEFT JOIN ticket_comments ac ON ac.id = at.comment_id
-          WHERE at.ticket_id = t.id AND ($2 OR ac.id IS NULL OR NOT ac.is_internal)) AS attachments,`)}
+          WHERE at.ticket_id = t.id AND ($2 OR ac.id IS NULL OR NOT ac.is_internal)) AS attachments
+       ${VIEW_FROM}
        WHERE ${where.sql}`,
       [where.param, includeInternal],
     )
@@ -312,12 +313,3 @@ export async function listTickets(
   };
 }
 
-/** Number of open tickets (new/open/in_progress/pending) assigned to the agent. */
-export async function countOpenAssigned(db: Db, agentId: string): Promise<number> {
-  return (
-    await db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM tickets WHERE assignee_id = $1 AND status IN ('new','open','in_progress','pending')`,
-      [agentId],
-    )
-  ).rows[0].n;
-}

@@ -4,11 +4,11 @@ import { can, require } from '../auth/policies.ts';
 import { digest, hashPassword } from '../auth/secrets.ts';
 import { deleteSessionsOfAgent } from '../../db/repositories/auth.ts';
 import {
-  agentEmailExists, getAgent, groupIdsBySlug, insertAgent, lockActiveAdmins, insertGroup, setAgentGroups, setPassword, updateAgent as updateAgentRow,
+  getAgent, groupIdsBySlug, insertAgent, lockActiveAdmins, insertGroup, setAgentGroups, setPassword, updateAgent as updateAgentRow,
   updateGroup as updateGroupRow, getGroupBySlug, type AgentRole, type AgentRow, type GroupRow, type Presence,
 } from '../../db/repositories/agents.ts';
 import {
-  findOrCreateOrganization, getOrganization, getRequester, insertOrganization, updateOrganization as updateOrganizationRow,
+  findOrCreateOrganization, getRequester, insertOrganization, updateOrganization as updateOrganizationRow,
   updateRequester as updateRequesterRow, type OrganizationRow, type RequesterRow, type Tier,
 } from '../../db/repositories/people.ts';
 
@@ -101,9 +101,6 @@ export async function updateAgent(
       }
     }
     const now = ctx.clock.now();
-    if (patch.email !== undefined && patch.email.toLowerCase() !== target.email && (await agentEmailExists(db, patch.email, id))) {
-      throw emailTaken(patch.email);
-    }
     const updated = await updateAgentRow(
       db,
       id,
@@ -117,7 +114,7 @@ export async function updateAgent(
       },
       now,
     );
-    // a concurrent request took the e-mail between the check and the write
+    // the unique index decides, also against a concurrent request taking the same e-mail
     if (updated === 'email_taken') throw emailTaken(patch.email!);
     if (patch.groups) await setAgentGroups(db, id, await resolveGroups(db, patch.groups));
     if (passwordHash) {
@@ -162,22 +159,20 @@ export async function updateRequester(
   });
 }
 
+const organizationNameTaken = (name: string) =>
+  Errors.conflict('organization.name_taken', `An organization named ${name} exists.`, [{ path: 'name', message: 'already taken' }]);
+
 export async function createOrganization(ctx: Ctx, o: { name: string; tier?: Tier }): Promise<OrganizationRow> {
   require(can.supervise(ctx.actor), 'Only supervisors and admins create organizations.');
   const row = await insertOrganization(ctx.db, { name: o.name, tier: o.tier ?? 'standard' }, ctx.clock.now());
-  if (!row) throw Errors.conflict('organization.name_taken', `An organization named ${o.name} exists.`, [{ path: 'name', message: 'already taken' }]);
+  if (!row) throw organizationNameTaken(o.name);
   return row;
 }
 
 export async function updateOrganization(ctx: Ctx, id: string, patch: { name?: string; tier?: Tier }): Promise<OrganizationRow> {
   require(can.supervise(ctx.actor), 'Only supervisors and admins change organizations.');
-  if (!(await getOrganization(ctx.db, id))) throw Errors.notFound('organization', id);
-  try {
-    return (await updateOrganizationRow(ctx.db, id, patch, ctx.clock.now()))!;
-  } catch (err) {
-    if ((err as { code?: string }).code === '23505') {
-      throw Errors.conflict('organization.name_taken', `An organization named ${patch.name} exists.`, [{ path: 'name', message: 'already taken' }]);
-    }
-    throw err;
-  }
+  const updated = await updateOrganizationRow(ctx.db, id, patch, ctx.clock.now());
+  if (updated === 'name_taken') throw organizationNameTaken(patch.name!);
+  if (!updated) throw Errors.notFound('organization', id);
+  return updated;
 }
