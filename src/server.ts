@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './platform/clock.ts';
 import type { Config } from './platform/config.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { scheduleMaintenance } from './jobs/maintenance.ts';
+import { scheduleRoutingSweep } from './jobs/routing-sweep.ts';
 import { attachmentStore } from './platform/storage.ts';
 import { hasActiveAdmin } from './db/repositories/agents.ts';
 
@@ -57,11 +58,13 @@ export async function startServer(config: Config, opts: { clock?: Clock; logger?
     const address = await app.listen({ port: config.port, host: config.host });
     logger.info({ address, database: db.kind }, 'Triage is listening');
     const stopMaintenance = scheduleMaintenance(db, clock, logger, attachmentStore(config));
+    const stopRoutingSweep = scheduleRoutingSweep(db, clock, logger, config.routingSweepSeconds);
     let stopping: Promise<void> | undefined;
     const stop = () =>
       (stopping ??= (async () => {
         // A client that never finishes its request must not keep the process alive forever.
         stopMaintenance();
+        stopRoutingSweep();
         const deadline = setTimeout(() => {
           logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'in-flight requests did not finish in time; closing their connections');
           app.server.closeAllConnections();

@@ -16,6 +16,8 @@ export interface Ctx {
   db: Db;
   clock: Clock;
   actor: Actor;
+  /** where a command reports what it could not do after committing (the request's logger) */
+  log?: { warn(obj: object, msg: string): void };
 }
 
 export const SYSTEM_ACTOR: Actor = { type: 'system', id: null, name: 'Triage', role: 'system' };

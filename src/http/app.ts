@@ -20,6 +20,7 @@ import { ticketRoutes } from './routes/tickets.ts';
 import { authRoutes } from './routes/auth.ts';
 import { peopleRoutes } from './routes/people.ts';
 import { attachmentRoutes } from './routes/attachments.ts';
+import { routingRoutes } from './routes/routing.ts';
 import { registerUploads } from './multipart.ts';
 
 export interface AppDeps {
@@ -81,7 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Triage API', version: VERSION, description: 'Customer-support help desk: tickets, people, accounts.' },
+      info: { title: 'Triage API', version: VERSION, description: 'Customer-support help desk: tickets, people, accounts, routing.' },
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'API token from POST /api/v1/api-tokens' },
@@ -116,6 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(ticketRoutes, routeDeps);
       await api.register(peopleRoutes, routeDeps);
       await api.register(attachmentRoutes, routeDeps);
+      await api.register(routingRoutes, routeDeps);
     },
     { prefix: '/api/v1' },
   );

@@ -13,7 +13,7 @@ export interface Deps {
 
 /** The command context for this request: database, clock and the authenticated actor. */
 export function ctxOf(deps: Deps, req: FastifyRequest, db: Db = deps.db): Ctx {
-  return { db, clock: deps.clock, actor: req.actor };
+  return { db, clock: deps.clock, actor: req.actor, log: req.log };
 }
 
 /** Tickets carry their version as a strong ETag. */

@@ -35,6 +35,8 @@ export interface Config {
   authCacheSeconds: number;
   /** SHUTDOWN_TIMEOUT_MS: how long a SIGTERM waits for in-flight requests before closing their connections. */
   shutdownTimeoutMs: number;
+  /** ROUTING_SWEEP_SECONDS: how often the routing sweep fills free agents from the queue (0 = never). */
+  routingSweepSeconds: number;
   roles: Role[];
 }
 
@@ -83,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authCacheSeconds: int('AUTH_CACHE_SECONDS', env.AUTH_CACHE_SECONDS, 5),
     trustProxy: trustProxy(env.TRUST_PROXY),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 30_000),
+    routingSweepSeconds: int('ROUTING_SWEEP_SECONDS', env.ROUTING_SWEEP_SECONDS, 15),
     roles: roles as Role[],
   };
 }

@@ -9,6 +9,7 @@ import type { Db } from '../../src/db/client.ts';
 import { createAgent } from '../../src/domain/people/commands.ts';
 import { createApiToken } from '../../src/domain/auth/commands.ts';
 import { SYSTEM_ACTOR, type Actor } from '../../src/domain/context.ts';
+import { writeSettings } from '../../src/domain/routing/commands.ts';
 import type { AgentRole } from '../../src/db/repositories/agents.ts';
 import { createTestDatabase } from './db.ts';
 
@@ -41,7 +42,7 @@ export interface TestApp {
 let seq = 0;
 
 /** A Triage app on a fresh database (see db.ts), with an admin, for HTTP-level tests through `inject` or real HTTP. */
-export async function createTestApp(opts: { clock?: Clock; config?: Partial<Config> } = {}): Promise<TestApp> {
+export async function createTestApp(opts: { clock?: Clock; config?: Partial<Config>; routing?: boolean } = {}): Promise<TestApp> {
   const { db, drop } = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'triage-test-'));
   const config: Config = { ...loadConfig({}), dataDir, logLevel: 'silent', ...opts.config };
@@ -49,6 +50,7 @@ export async function createTestApp(opts: { clock?: Clock; config?: Partial<Conf
   const app = await buildApp({ db, clock, config, logger: false });
   await app.ready();
   const system = { db, clock, actor: SYSTEM_ACTOR };
+  if (opts.routing === false) await writeSettings(system, 'routing', { enabled: false });
 
   async function makeAgent(o: Parameters<TestApp['makeAgent']>[0] = {}): Promise<TestAgent> {
     const n = ++seq;

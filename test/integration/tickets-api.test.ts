@@ -13,7 +13,8 @@ describe(`tickets API (${DB_KIND})`, () => {
   let agent: TestAgent;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    // Routing is tested in routing-*.test.ts; here it is off so history holds only the ticket's own changes.
+    t = await createTestApp({ routing: false });
     agent = await t.makeAgent({ role: 'agent', name: 'Pat Agent' });
   });
   afterAll(async () => t?.close());
@@ -56,6 +57,17 @@ describe(`tickets API (${DB_KIND})`, () => {
         closedAt: null,
         followUpOf: null,
         sla: null,
+        // routing is off in this file (see beforeAll): no decision; the score is the seed's calculator
+        assignment: null,
+        priorityScore: {
+          score: 40,
+          calculated: 'normal',
+          source: 'calculated',
+          factors: [
+            { factor: 'tier', detail: 'standard', points: 10 },
+            { factor: 'category', detail: 'account', points: 30 },
+          ],
+        },
         version: 1,
       });
       expect(ticket.updatedAt).toBe(ticket.createdAt);

@@ -24,6 +24,11 @@ export interface TicketRow {
   resolved_at: Date | null;
   closed_at: Date | null;
   follow_up_of: string | null;
+  priority_score: number | null;
+  priority_factors: Record<string, unknown> | null;
+  routing_skills: string[];
+  queued_at: Date | null;
+  assignment: Record<string, unknown> | null;
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -34,6 +39,8 @@ export interface TicketViewRow extends TicketRow {
   requester: RequesterSummary;
   assignee: { id: string; name: string; email: string; role: string; status: string } | null;
   assignee_group: string | null;
+  /** how long routing took when this ticket was just created (for the Server-Timing header) */
+  routing_ms?: number;
 }
 
 const VIEW_COLUMNS = `t.*,
@@ -123,6 +130,7 @@ export interface NewTicket {
   category: string;
   subcategory: string | null;
   requesterId: string;
+  assigneeId: string | null;
   assigneeGroupId: string | null;
   source: TicketSource;
   channel: string | null;
@@ -132,6 +140,11 @@ export interface NewTicket {
   externalId: string | null;
   followUpOf: string | null;
   createdBy: string | null;
+  priorityScore: number | null;
+  priorityFactors: unknown;
+  queuedAt: Date | null;
+  routingSkills: string[];
+  assignment: unknown;
 }
 
 /**
@@ -149,8 +162,8 @@ export async function insertTicket(
     `WITH t AS (
        INSERT INTO tickets (subject, description, status, priority, category, subcategory, requester_id,
            assignee_group_id, source, channel, tags, custom_fields, due_date, external_id, follow_up_of, created_by,
-           created_at, updated_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$17) RETURNING *),
+           created_at, updated_at, assignee_id, priority_score, priority_factors, queued_at, routing_skills, assignment)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$17,$21,$22,$23::jsonb,$24,$25,$26::jsonb) RETURNING *),
      h AS (
        INSERT INTO ticket_history (ticket_id, changed_by, actor_type, change_type, changed_to, created_at)
        SELECT t.id, $18, $19, 'created', jsonb_build_object('number', t.number) || $20::jsonb, $17 FROM t)
@@ -160,6 +173,8 @@ export async function insertTicket(
       t.assigneeGroupId, t.source, t.channel, t.tags, JSON.stringify(t.customFields), t.dueDate,
       t.externalId, t.followUpOf, t.createdBy, now,
       created.changedBy, created.actorType, JSON.stringify(created.changedTo),
+      t.assigneeId, t.priorityScore, t.priorityFactors == null ? null : JSON.stringify(t.priorityFactors), t.queuedAt,
+      t.routingSkills, t.assignment == null ? null : JSON.stringify(t.assignment),
     ],
   );
   return r.rows[0];
@@ -180,14 +195,20 @@ export type TicketChanges = Partial<{
   due_date: Date | null;
   resolved_at: Date | null;
   closed_at: Date | null;
+  queued_at: Date | null;
+  routing_skills: string[];
+  assignment: unknown;
 }>;
+
+/** Columns written as JSON text. */
+const JSON_COLUMNS = new Set(['custom_fields', 'assignment']);
 
 export async function updateTicketRow(db: Db, id: string, changes: TicketChanges, now: Date): Promise<number> {
   const sets: string[] = [];
   const params: unknown[] = [id];
   for (const [column, value] of Object.entries(changes)) {
     if (value === undefined) continue;
-    sets.push(`${column} = $${params.push(column === 'custom_fields' ? JSON.stringify(value) : value)}`);
+    sets.push(`${column} = $${params.push(JSON_COLUMNS.has(column) && value !== null ? JSON.stringify(value) : value)}`);
   }
   sets.push(`updated_at = $${params.push(now)}`, 'version = version + 1');
   const r = await db.query<{ version: number }>(`UPDATE tickets SET ${sets.join(', ')} WHERE id = $1 RETURNING version`, params);

@@ -11,6 +11,10 @@ import {
   findOrCreateOrganization, getRequester, insertOrganization, updateOrganization as updateOrganizationRow,
   updateRequester as updateRequesterRow, type OrganizationRow, type RequesterRow, type Tier,
 } from '../../db/repositories/people.ts';
+import { getSetting } from '../../db/repositories/routing.ts';
+import { drainQueue, returnTicketsToQueue } from '../routing/engine.ts';
+import { DEFAULT_ROUTING_SETTINGS, withDefaults } from '../routing/settings.ts';
+import { SYSTEM_ACTOR } from '../context.ts';
 
 export interface AgentInput {
   name: string;
@@ -66,6 +70,11 @@ export async function createAgent(ctx: Ctx, input: AgentInput): Promise<AgentRow
     await setAgentGroups(db, id, groupIds);
     if (passwordHash) await setPassword(db, id, passwordHash, now);
     return (await getAgent(db, id))!;
+  }).then(async (agent) => {
+    if (agent.status !== 'online') return agent;
+    // An agent created online takes waiting tickets at once, like one coming online.
+    const taken = await drainQueue(ctx, agent.id, { skipLocked: ctx.db.inTransaction, actor: SYSTEM_ACTOR });
+    return taken.length ? (await getAgent(ctx.db, agent.id))! : agent;
   });
 }
 
@@ -80,7 +89,8 @@ export async function updateAgent(
   opts: { currentSessionToken?: string } = {},
 ): Promise<AgentRow> {
   const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
-  return ctx.db.transaction(async (db) => {
+  let drain = false;
+  const updated = await ctx.db.transaction(async (db) => {
     const target = await getAgent(db, id);
     if (!target) throw Errors.notFound('agent', id);
     require(can.editAgent(ctx.actor, target), 'You may not change this agent.');
@@ -123,15 +133,50 @@ export async function updateAgent(
       const keep = ctx.actor.id === id && opts.currentSessionToken ? digest(opts.currentSessionToken) : null;
       await deleteSessionsOfAgent(db, id, keep);
     }
-    return (await getAgent(db, id))!;
+    const after = (await getAgent(db, id))!;
+    drain = routingMayHaveWork(target, after);
+    if (target.status !== 'offline' && after.status === 'offline') {
+      const routing = withDefaults(DEFAULT_ROUTING_SETTINGS, await getSetting(db, 'routing'));
+      if (routing.returnTicketsOnOffline && routing.enabled) await returnTicketsToQueue(db, now, id, SYSTEM_ACTOR);
+    }
+    return after;
   });
+  if (!drain) return updated;
+  // Coming online, more capacity, new groups or skills: take waiting tickets at once.
+  try {
+    if ((await drainQueue(ctx, id, { skipLocked: ctx.db.inTransaction, actor: SYSTEM_ACTOR })).length) return (await getAgent(ctx.db, id))!;
+  } catch (err) {
+    ctx.log?.warn({ err, agentId: id }, 'queue drain after an agent change failed');
+  }
+  return updated;
 }
 
-export async function createGroup(ctx: Ctx, g: { slug: string; name: string; description?: string }): Promise<GroupRow> {
+/** True when a change to an online agent may let them take waiting tickets. */
+function routingMayHaveWork(before: AgentRow, after: AgentRow): boolean {
+  if (after.status !== 'online' || !after.active) return false;
+  return (
+    before.status !== 'online' ||
+    after.max_concurrent_tickets > before.max_concurrent_tickets ||
+    after.groups.some((g) => !before.groups.includes(g)) ||
+    after.skills.some((s) => !before.skills.includes(s))
+  );
+}
+
+
+
+/** A slug from a display name: "Billing & Payments" → "billing-payments". */
+export function slugify(name: string): string {
+  return name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9_]+/g, '-').replace(/^[-_]+|-+$/g, '').slice(0, 100);
+}
+
+/** Creates a group; its slug (the name used everywhere) is given or derived from the name. */
+export async function createGroup(ctx: Ctx, g: { slug?: string; name: string; description?: string }): Promise<GroupRow> {
   require(can.administer(ctx.actor), 'Only admins create groups.');
-  const id = await insertGroup(ctx.db, g, ctx.clock.now());
-  if (!id) throw Errors.conflict('group.slug_taken', `A group with slug ${g.slug} exists.`, [{ path: 'slug', message: 'already taken' }]);
-  return (await getGroupBySlug(ctx.db, g.slug))!;
+  const slug = g.slug ?? slugify(g.name);
+  if (!slug) throw Errors.validation([{ path: 'name', message: 'Needs at least one letter or digit (or give a slug)' }]);
+  const id = await insertGroup(ctx.db, { ...g, slug }, ctx.clock.now());
+  if (!id) throw Errors.conflict('group.slug_taken', `A group with slug ${slug} exists.`, [{ path: g.slug ? 'slug' : 'name', message: 'already taken' }]);
+  return (await getGroupBySlug(ctx.db, slug))!;
 }
 
 export async function updateGroup(ctx: Ctx, slug: string, patch: { name?: string; description?: string | null }): Promise<GroupRow> {

@@ -1,4 +1,5 @@
 import type { AgentRow, GroupRow } from '../../db/repositories/agents.ts';
+import type { GroupLoadRow } from '../../db/repositories/routing.ts';
 import type { OrganizationRow, RequesterRow } from '../../db/repositories/people.ts';
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
@@ -41,13 +42,22 @@ export function presentOrganization(o: OrganizationRow) {
   return { id: o.id, name: o.name, tier: o.tier, createdAt: iso(o.created_at)!, updatedAt: iso(o.updated_at)! };
 }
 
-export function presentGroup(g: GroupRow) {
+export function presentGroup(g: GroupRow, live?: GroupLoadRow) {
+  const members = live?.members.map((m) => ({ ...m, load: Number(m.load) }));
   return {
     id: g.id,
     slug: g.slug,
     name: g.name,
     description: g.description,
     memberCount: g.member_count,
+    ...(members
+      ? {
+          members,
+          load: members.reduce((n, m) => n + m.load, 0),
+          capacity: members.reduce((n, m) => n + m.capacity, 0),
+          waiting: live!.waiting,
+        }
+      : {}),
     createdAt: iso(g.created_at)!,
     updatedAt: iso(g.updated_at)!,
   };

@@ -10,6 +10,14 @@ import {
 } from '../../db/repositories/tickets.ts';
 import { insertAttachment, insertComment, insertHistory, type CommentRow, type HistoryEntry } from '../../db/repositories/conversation.ts';
 import type { StoredFile } from '../../platform/storage.ts';
+import { SYSTEM_ACTOR } from '../context.ts';
+import { scorePriority, type PriorityScore } from '../routing/priority.ts';
+import { WAITING_STATUSES, DEFAULT_ROUTING_SETTINGS, withDefaults } from '../routing/settings.ts';
+import {
+  decide, decisionHistory, drainQueue, loadRoutingContext, planNewTicket, planRedispatch, type AssignmentRecord, type Decision,
+} from '../routing/engine.ts';
+import type { TicketFacts } from '../routing/chooser.ts';
+import { getSetting, groupSlug } from '../../db/repositories/routing.ts';
 
 export interface CreateTicketInput {
   subject: string;
@@ -49,7 +57,24 @@ export async function createTicket(ctx: Ctx, input: CreateTicketInput, files: St
     const followUpOf = input.followUpOf ? await resolveFollowUp(db, input.followUpOf) : null;
     const { created: _created, ...requester } = await resolveRequester(db, input.requester, now);
     const tags = normalizeTags(input.tags);
-    const priority = input.priority ?? 'normal';
+    const routing = await loadRoutingContext(db, {
+      category: input.category, subcategory: input.subcategory ?? null, requesterId: requester.id, now,
+    });
+    const score = scorePriority(
+      {
+        tier: requester.tier, category: input.category, subject: input.subject, description: input.description,
+        attachments: files.length, recentTickets: routing.recentTickets, lastTicketAt: routing.lastTicketAt, now,
+        explicit: input.priority,
+      },
+      routing.priority,
+    );
+    const priority = score.priority;
+    const facts: TicketFacts = {
+      category: input.category, subcategory: input.subcategory ?? null, priority, tier: requester.tier,
+      organization: requester.organizationId ? { id: requester.organizationId, name: requester.organization! } : null,
+      source: input.source, channel: input.channel ?? null, tags, subject: input.subject, description: input.description,
+    };
+    const decision = routing.routing.enabled ? await decide(db, now, planNewTicket(routing, facts), { mode: 'wait' }) : null;
     const ticket = await insertTicket(
       db,
       {
@@ -60,7 +85,8 @@ export async function createTicket(ctx: Ctx, input: CreateTicketInput, files: St
         category: input.category,
         subcategory: input.subcategory ?? null,
         requesterId: requester.id,
-        assigneeGroupId: null,
+        assigneeId: decision?.agent?.id ?? null,
+        assigneeGroupId: decision?.groupId ?? null,
         source: input.source,
         channel: input.channel ?? null,
         tags,
@@ -69,13 +95,18 @@ export async function createTicket(ctx: Ctx, input: CreateTicketInput, files: St
         externalId: input.externalId ?? null,
         followUpOf,
         createdBy: ctx.actor.id,
+        priorityScore: score.score,
+        priorityFactors: priorityRecord(score),
+        queuedAt: decision?.queued ? now : null,
+        routingSkills: decision?.skills ?? [],
+        assignment: decision?.record ?? null,
       },
       {
         changedBy: ctx.actor.id,
         actorType: ctx.actor.type,
         changedTo: {
           subject: input.subject, status: 'new', priority, category: input.category, source: input.source,
-          requesterId: requester.id, tags,
+          requesterId: requester.id, tags, priorityScore: score.score,
           ...(followUpOf ? { followUpOf } : {}),
           ...(files.length ? { attachments: files.length } : {}),
         },
@@ -83,9 +114,18 @@ export async function createTicket(ctx: Ctx, input: CreateTicketInput, files: St
       now,
     );
     for (const f of files) await insertAttachment(db, fileRow(ctx, ticket.id, null, f), now);
-    // A new ticket has no assignee or group yet: its view is the row plus the requester we hold.
-    return { ...ticket, requester, assignee: null, assignee_group: null };
+    if (decision) await insertHistory(db, [decisionHistory({ id: ticket.id, assigneeId: null, groupId: null }, decision, ctx.actor)], now);
+    // A routed ticket's view joins its assignee; an unassigned one is the row plus the requester we hold.
+    const view = decision?.agent
+      ? (await getTicketView(db, ticket.id))!
+      : { ...ticket, requester, assignee: null, assignee_group: decision?.group ?? null };
+    return { ...view, routing_ms: decision?.ms };
   });
+}
+
+/** The priority calculator's result as kept on the ticket. */
+function priorityRecord(score: PriorityScore) {
+  return { score: score.score, calculated: score.calculated, source: score.source, factors: score.factors };
 }
 
 /** The requester, found by e-mail or created (with their organization, found or created by name). */
@@ -229,14 +269,43 @@ export async function addComment(
   return { ticket, comment };
 }
 
+const PRIORITY_UP: Record<TicketPriority, TicketPriority> = { low: 'normal', normal: 'high', high: 'critical', critical: 'critical' };
+
+/**
+ * The escalation hook (called by the SLA engine on a breach): raises the
+ * priority by one level and/or moves the ticket to a group, each change a
+ * history row carrying `reason`. Moving to a group the assignee is not in
+ * routes the ticket again within that group.
+ */
+export async function escalateTicket(
+  ctx: Ctx,
+  ref: string,
+  action: { raisePriority?: boolean; group?: string; reason: string },
+): Promise<TicketViewRow> {
+  return onTicket(ctx, ref, undefined, async (db, ticket, now) => {
+    const changes: TicketChanges = {};
+    const history: HistoryEntry[] = [];
+    if (action.raisePriority && ticket.priority !== 'critical') {
+      changes.priority = PRIORITY_UP[ticket.priority];
+      history.push(entry(ctx, ticket.id, 'updated', 'priority', { priority: ticket.priority }, { priority: changes.priority }, action.reason));
+    }
+    if (action.group) {
+      await applyAssignment(ctx, db, ticket, { group: action.group }, changes, history, { now, openIfNew: false, reason: action.reason });
+    }
+    return { changes, history };
+  });
+}
+
 // ---------------------------------------------------------------------------
 
 type Mutation = { changes: TicketChanges; history: HistoryEntry[]; alwaysBump?: boolean };
 
 /**
  * The frame of every command on an existing ticket: lock the row, check the
- * version and that the ticket is not final, let `fn` decide the changes, then
- * write the row and its history in the same transaction.
+ * version and that the ticket is not final, let `fn` decide the changes, route
+ * the ticket again if it lost its agent, then write the row and its history in
+ * the same transaction. An agent the change freed a slot for is then given the
+ * next waiting ticket (queue draining).
  */
 async function onTicket(
   ctx: Ctx,
@@ -247,7 +316,8 @@ async function onTicket(
 ): Promise<TicketViewRow> {
   require(can.workTickets(ctx.actor));
   const now = ctx.clock.now();
-  return ctx.db.transaction(async (db) => {
+  let freed: string | null = null;
+  const view = await ctx.db.transaction(async (db) => {
     const ticket = await lockTicket(db, ref);
     if (!ticket) throw Errors.notFound('ticket', ref);
     if (expectedVersion !== undefined && expectedVersion !== ticket.version) throw Errors.stale(ticket.version);
@@ -255,12 +325,70 @@ async function onTicket(
       throw Errors.conflict('ticket.final', `Ticket #${ticket.number} is ${ticket.status} and can no longer change; open a follow-up ticket instead.`);
     }
     const { changes, history, alwaysBump } = await fn(db, ticket, now);
+    freed = await rerouteAfterChange(ctx, db, ticket, changes, history, now);
     if (history.length > 0 || alwaysBump) {
       await updateTicketRow(db, ticket.id, changes, now);
       await insertHistory(db, history, now);
     }
     return (await getTicketView(db, ticket.id))!;
   });
+  if (freed) await drainAfter(ctx, freed);
+  return view;
+}
+
+const isWaiting = (status: TicketStatus) => (WAITING_STATUSES as readonly string[]).includes(status);
+
+/**
+ * After a change: a ticket left without an agent while it still needs one
+ * (unassigned, moved to a group, reopened) is routed again at once, within its
+ * group, never back to the agent who just gave it up; returns the agent whose
+ * slot the change may have freed.
+ */
+async function rerouteAfterChange(
+  ctx: Ctx,
+  db: Ctx['db'],
+  ticket: TicketRow,
+  changes: TicketChanges,
+  history: HistoryEntry[],
+  now: Date,
+): Promise<string | null> {
+  const assignee = changes.assignee_id !== undefined ? changes.assignee_id : ticket.assignee_id;
+  const groupId = changes.assignee_group_id !== undefined ? changes.assignee_group_id : ticket.assignee_group_id;
+  const status = changes.status ?? ticket.status;
+  const assigneeChanged = assignee !== ticket.assignee_id;
+  const groupChanged = groupId !== ticket.assignee_group_id;
+  const reopened = changes.status !== undefined && !isWaiting(ticket.status) && isWaiting(status);
+  if (assignee === null && isWaiting(status) && (assigneeChanged || groupChanged || (reopened && ticket.queued_at !== null))) {
+    const settings = withDefaults(DEFAULT_ROUTING_SETTINGS, await getSetting(db, 'routing'));
+    if (settings.enabled) {
+      const queueOnly = !groupChanged && (ticket.assignment as AssignmentRecord | null)?.method === 'group';
+      const plan = planRedispatch({ group: groupId ? await groupSlug(db, groupId) : null, skills: ticket.routing_skills, queueOnly });
+      const exclude = new Set(ticket.assignee_id ? [ticket.assignee_id] : []);
+      const d: Decision = await decide(db, now, plan, { mode: 'skip', exclude });
+      changes.assignee_id = d.agent?.id ?? null;
+      changes.queued_at = d.queued ? now : null;
+      changes.assignment = d.record;
+      history.push(decisionHistory({ id: ticket.id, assigneeId: assignee, groupId }, d, SYSTEM_ACTOR));
+    }
+  }
+  const finalAssignee = changes.assignee_id !== undefined ? changes.assignee_id : ticket.assignee_id;
+  const former = ticket.assignee_id;
+  if (former && (finalAssignee !== former || (changes.status !== undefined && !isWaiting(status)))) return former;
+  return null;
+}
+
+/**
+ * Gives an agent whose slot a committed change freed the next waiting tickets.
+ * Inside a caller's transaction (an Idempotency-Key request) it joins it and
+ * passes over a busy agent row instead of waiting; the periodic sweep catches up.
+ */
+async function drainAfter(ctx: Ctx, agentId: string): Promise<void> {
+  try {
+    await drainQueue(ctx, agentId, { skipLocked: ctx.db.inTransaction, actor: SYSTEM_ACTOR });
+  } catch (err) {
+    // The command itself has committed; the periodic routing sweep fills the slot later.
+    ctx.log?.warn({ err, agentId }, 'queue drain after a ticket change failed');
+  }
 }
 
 function applyStatus(
@@ -305,7 +433,7 @@ async function applyAssignment(
   target: { agentId?: string | null; group?: string | null },
   changes: TicketChanges,
   history: HistoryEntry[],
-  opts: { now: Date; openIfNew: boolean },
+  opts: { now: Date; openIfNew: boolean; reason?: string },
 ): Promise<void> {
   let agent: Awaited<ReturnType<typeof getAgent>> | null = null;
   if (target.agentId) {
@@ -331,12 +459,20 @@ async function applyAssignment(
   if (from.assigneeId === to.assigneeId && from.groupId === to.groupId) return;
   changes.assignee_id = assigneeId;
   changes.assignee_group_id = groupId;
+  if (assigneeId) {
+    changes.queued_at = null;
+    changes.assignment = {
+      method: 'manual', ruleId: null, ruleName: null, decidedAt: opts.now.toISOString(), agentId: assigneeId,
+      group: groupSlug ?? null, queued: false, candidates: [],
+    } satisfies AssignmentRecord;
+  }
   history.push(
     entry(ctx, ticket.id, 'assigned', 'assignee', from, {
       ...to,
       ...(agent ? { assigneeName: agent.name } : {}),
       ...(groupSlug !== undefined ? { group: groupSlug } : {}),
-    }),
+      method: 'manual',
+    }, opts.reason),
   );
   if (opts.openIfNew && assigneeId && ticket.status === 'new' && changes.status === undefined) {
     applyStatus(ctx, ticket, 'open', changes, history, opts.now, 'assigned');

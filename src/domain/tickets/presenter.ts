@@ -1,4 +1,9 @@
 import type { TicketViewRow } from '../../db/repositories/tickets.ts';
+import type { AssignmentRecord } from '../routing/engine.ts';
+import type { PriorityScore } from '../routing/priority.ts';
+
+type AssignmentDto = AssignmentRecord;
+type PriorityScoreDto = Omit<PriorityScore, 'priority'>;
 import type { AttachmentRow, CommentRow, HistoryRow } from '../../db/repositories/conversation.ts';
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
@@ -30,6 +35,8 @@ export function presentTicket(t: TicketViewRow) {
     followUpOf: t.follow_up_of,
     // filled by the SLA engine once it exists
     sla: null,
+    assignment: (t.assignment ?? null) as AssignmentDto | null,
+    priorityScore: (t.priority_factors ?? null) as PriorityScoreDto | null,
     version: t.version,
   };
 }

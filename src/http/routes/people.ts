@@ -10,6 +10,7 @@ import { presentAgent, presentGroup, presentOrganization, presentRequester } fro
 import { getAgent, getGroupBySlug, listAgents, listGroups } from '../../db/repositories/agents.ts';
 import { findRequesterByEmail, getOrganization, getRequester, listOrganizations, listRequesters } from '../../db/repositories/people.ts';
 import { ctxOf, idempotent, type Deps } from '../helpers.ts';
+import { groupLoads } from '../../db/repositories/routing.ts';
 import { Pagination, problems, UuidParams } from '../schemas/common.ts';
 import {
   Agent, CreateAgentBody, CreateGroupBody, CreateOrganizationBody, Group, Organization, Presence, Requester, Role,
@@ -60,16 +61,20 @@ export async function peopleRoutes(app: FastifyInstance, deps: Deps) {
     schema: { tags: ['groups'], summary: 'Create a group (queue), named by a unique slug', body: CreateGroupBody, response: { 201: Group, ...problems(400, 401, 403, 409) } },
   }, async (req, reply) => idempotent(deps, req, reply, 201, async (ctx) => presentGroup(await createGroup(ctx, req.body))));
 
-  r.get('/groups', { schema: { tags: ['groups'], summary: 'List groups', response: { 200: z.object({ groups: z.array(Group) }), ...problems(401) } } }, async () => ({
-    groups: (await listGroups(deps.db)).map(presentGroup),
-  }));
+  r.get('/groups', {
+    schema: { tags: ['groups'], summary: 'List groups with their members, live load and waiting tickets', response: { 200: z.object({ groups: z.array(Group) }), ...problems(401) } },
+  }, async () => {
+    const groups = await listGroups(deps.db);
+    const live = await groupLoads(deps.db, groups.map((g) => g.id));
+    return { groups: groups.map((g) => presentGroup(g, live.get(g.id))) };
+  });
 
   r.get('/groups/:slug', {
     schema: { tags: ['groups'], summary: 'A group', params: z.strictObject({ slug: z.string().max(100) }), response: { 200: Group, ...problems(401, 404) } },
   }, async (req) => {
     const g = await getGroupBySlug(deps.db, req.params.slug);
     if (!g) throw Errors.notFound('group', req.params.slug);
-    return presentGroup(g);
+    return presentGroup(g, (await groupLoads(deps.db, [g.id])).get(g.id));
   });
 
   r.patch('/groups/:slug', {

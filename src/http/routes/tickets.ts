@@ -61,7 +61,12 @@ export async function ticketRoutes(app: FastifyInstance, deps: Deps & { store: F
     },
     preValidation: files,
   }, async (req, reply) =>
-    idempotent(deps, req, reply, 201, async (ctx) => presentTicket(await createTicket(ctx, req.body, req.uploadedFiles))),
+    idempotent(deps, req, reply, 201, async (ctx) => {
+      const ticket = await createTicket(ctx, req.body, req.uploadedFiles);
+      // how long the routing decision took, lock waits included (read by bench:routing)
+      if (ticket.routing_ms !== undefined) reply.header('Server-Timing', `routing;dur=${ticket.routing_ms.toFixed(3)}`);
+      return presentTicket(ticket);
+    }),
   );
 
   r.get('/tickets', {

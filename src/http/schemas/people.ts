@@ -39,11 +39,18 @@ export const Group = z.object({
   name: z.string(),
   description: z.string().nullable(),
   memberCount: z.number().int(),
+  members: z
+    .array(z.object({ id: z.uuid(), name: z.string(), status: Presence, load: z.number().int(), capacity: z.number().int() }))
+    .optional()
+    .describe('active members with their live load (open tickets counted now)'),
+  load: z.number().int().optional().describe('open tickets assigned to members'),
+  capacity: z.number().int().optional().describe('sum of the members’ capacity'),
+  waiting: z.number().int().optional().describe('unassigned open tickets in this queue'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 export const CreateGroupBody = z.strictObject({
-  slug: Slug,
+  slug: Slug.optional().describe('defaults to the name, lower-cased, with other characters turned into -'),
   name: z.string().trim().min(1).max(255),
   description: z.string().max(2000).optional(),
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TICKET_PRIORITIES, TICKET_SOURCES, TICKET_STATUSES } from '../../domain/tickets/lifecycle.ts';
 import { DateTime, QueryDate, Uuid, csv } from './common.ts';
+import { Assignment, PriorityScore } from './routing.ts';
 
 export const Status = z.enum(TICKET_STATUSES);
 export const Priority = z.enum(TICKET_PRIORITIES);
@@ -108,6 +109,8 @@ export const Ticket = z
     closedAt: z.string().nullable(),
     followUpOf: Uuid.nullable(),
     sla: z.null(),
+    assignment: Assignment.nullable(),
+    priorityScore: PriorityScore.nullable(),
     version: z.number().int(),
   })
   .describe('A ticket (ETag header = its version)');

@@ -1,0 +1,362 @@
+import type { Db } from '../client.ts';
+import type { PoolAgent, Rule, RuleAction, RuleConditions } from '../../domain/routing/chooser.ts';
+
+export interface RoutingConfigRow {
+  rules: Rule[];
+  /** skills of the ticket's category (subcategory row first, else the category row) */
+  category_skills: string[];
+  routing: unknown;
+  priority: unknown;
+  /** the requester's tickets in the priority calculator's recent window */
+  recent_tickets: number;
+  last_ticket_at: Date | null;
+}
+
+/**
+ * Everything routing and the priority calculator need for one ticket, in one
+ * round trip: active rules in order, the category's skills, both settings
+ * values, and the requester's recent ticket count (window from the settings).
+ */
+export async function loadRoutingConfig(
+  db: Db,
+  q: { category: string; subcategory: string | null; requesterId: string | null; now: Date },
+): Promise<RoutingConfigRow> {
+  const r = await db.query<RoutingConfigRow>(
+    `WITH s AS (SELECT (SELECT value FROM settings WHERE key = 'routing') AS routing,
+                       (SELECT value FROM settings WHERE key = 'priority') AS priority)
+     SELECT s.routing, s.priority,
+       (SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, 'position', position,
+                                                    'conditions', conditions, 'action', action) ORDER BY position, created_at), '[]')
+          FROM assignment_rules WHERE is_active) AS rules,
+       coalesce((SELECT skills FROM category_skills WHERE category = $1 AND subcategory IN (coalesce($2, ''), '')
+                  ORDER BY subcategory DESC LIMIT 1), '{}') AS category_skills,
+       (SELECT count(*)::int FROM tickets WHERE requester_id = $3
+           AND created_at > $4::timestamptz - make_interval(days => coalesce((s.priority->>'recentWindowDays')::int, 30))) AS recent_tickets,
+       (SELECT max(created_at) FROM tickets WHERE requester_id = $3) AS last_ticket_at
+     FROM s`,
+    [q.category, q.subcategory, q.requesterId, q.now],
+  );
+  return r.rows[0];
+}
+
+interface PoolRow {
+  id: string;
+  name: string;
+  status: PoolAgent['status'];
+  active: boolean;
+  capacity: number;
+  load: number | null;
+  skills: string[];
+  in_group: boolean;
+  last_assigned_at: Date | null;
+}
+
+/**
+ * The agents a decision considers: the members of `groupId`, or the one
+ * `agentId`, or every active agent. Load is counted only where it matters
+ * (online agents holding `skills`), so a pool of hundreds stays cheap.
+ */
+export async function loadPool(
+  db: Db,
+  scope: { groupId: string | null; agentId: string | null; skills: string[] },
+): Promise<PoolAgent[]> {
+  const r = await db.query<PoolRow>(
+    `SELECT a.id, a.name, a.status, a.active, a.max_concurrent_tickets AS capacity, a.skills, a.last_assigned_at,
+            ($1::uuid IS NULL OR ag.agent_id IS NOT NULL) AS in_group,
+            CASE WHEN a.active AND a.status = 'online' AND a.skills @> $3::text[]
+                 THEN (SELECT count(*)::int FROM tickets t WHERE t.assignee_id = a.id AND t.status = ANY(load_statuses())) END AS load
+       FROM agents a
+       LEFT JOIN agent_groups ag ON ag.agent_id = a.id AND ag.group_id = $1
+      WHERE ($2::uuid IS NULL OR a.id = $2) AND ($1::uuid IS NULL OR ag.agent_id IS NOT NULL OR a.id = $2)
+        AND (a.active OR a.id = $2)`,
+    [scope.groupId, scope.agentId, scope.skills],
+  );
+  return r.rows.map((a) => ({
+    id: a.id, name: a.name, status: a.status, active: a.active, capacity: a.capacity, load: a.load,
+    skills: a.skills, inGroup: a.in_group, lastAssignedAt: a.last_assigned_at,
+  }));
+}
+
+/**
+ * Locks the scope's round-robin cursor until the transaction ends and returns
+ * the last agent given a ticket; with `skipLocked`, 'locked' instead of waiting.
+ */
+export async function lockCursor(db: Db, scope: string, now: Date, skipLocked = false): Promise<string | null | 'locked'> {
+  if (!skipLocked) {
+    const r = await db.query<{ last_agent_id: string | null }>(
+      `INSERT INTO routing_cursors (scope, updated_at) VALUES ($1, $2)
+       ON CONFLICT (scope) DO UPDATE SET scope = excluded.scope RETURNING last_agent_id`,
+      [scope, now],
+    );
+    return r.rows[0].last_agent_id;
+  }
+  await db.query('INSERT INTO routing_cursors (scope, updated_at) VALUES ($1, $2) ON CONFLICT (scope) DO NOTHING', [scope, now]);
+  const r = await db.query<{ last_agent_id: string | null }>(
+    'SELECT last_agent_id FROM routing_cursors WHERE scope = $1 FOR UPDATE SKIP LOCKED',
+    [scope],
+  );
+  return r.rows[0] ? r.rows[0].last_agent_id : 'locked';
+}
+
+export async function saveCursor(db: Db, scope: string, agentId: string, now: Date): Promise<void> {
+  await db.query('UPDATE routing_cursors SET last_agent_id = $2, updated_at = $3 WHERE scope = $1', [scope, agentId, now]);
+}
+
+export interface LockedAgent {
+  id: string;
+  name: string;
+  status: PoolAgent['status'];
+  active: boolean;
+  capacity: number;
+  skills: string[];
+  groups: string[];
+}
+
+/**
+ * Locks an agent's row (every automatic assignment to an agent holds it, so two
+ * cannot count the same free slot). With `skipLocked`, 'locked' when another
+ * transaction holds it right now.
+ */
+export async function lockAgent(db: Db, id: string, skipLocked: boolean): Promise<LockedAgent | 'locked' | undefined> {
+  const r = await db.query<LockedAgent>(
+    `SELECT a.id, a.name, a.status, a.active, a.max_concurrent_tickets AS capacity, a.skills,
+            ARRAY(SELECT group_id FROM agent_groups WHERE agent_id = a.id)::text[] AS groups
+       FROM agents a WHERE a.id = $1 FOR UPDATE OF a${skipLocked ? ' SKIP LOCKED' : ''}`,
+    [id],
+  );
+  if (r.rows[0]) return r.rows[0];
+  if (!skipLocked) return undefined;
+  const exists = await db.query('SELECT 1 FROM agents WHERE id = $1', [id]);
+  return exists.rows.length ? 'locked' : undefined;
+}
+
+/**
+ * The agent's load now. Run as its own statement after lockAgent: under READ
+ * COMMITTED it then sees every assignment committed by the lock's previous holder.
+ */
+export async function countLoad(db: Db, agentId: string): Promise<number> {
+  const r = await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM tickets WHERE assignee_id = $1 AND status = ANY(load_statuses())',
+    [agentId],
+  );
+  return r.rows[0].n;
+}
+
+export async function touchAgentAssigned(db: Db, agentId: string, now: Date): Promise<void> {
+  await db.query('UPDATE agents SET last_assigned_at = $2 WHERE id = $1', [agentId, now]);
+}
+
+export interface QueuedTicket {
+  id: string;
+  number: number;
+  status: string;
+  version: number;
+  assignee_group_id: string | null;
+}
+
+/**
+ * Claims up to `limit` waiting tickets the agent may take — oldest most urgent
+ * first, in the agent's groups (or in no group), requiring no skill the agent
+ * lacks. Rows other transactions hold are skipped, never waited for.
+ */
+export async function claimQueuedTickets(
+  db: Db,
+  agent: { groupIds: string[]; skills: string[] },
+  limit: number,
+): Promise<QueuedTicket[]> {
+  const r = await db.query<QueuedTicket>(
+    `SELECT id, number, status, version, assignee_group_id FROM tickets
+      WHERE queued_at IS NOT NULL AND assignee_id IS NULL AND status IN ('new','open','in_progress')
+        AND (assignee_group_id IS NULL OR assignee_group_id = ANY($1::uuid[]))
+        AND routing_skills <@ $2::text[]
+      ORDER BY priority_rank, created_at, id
+      LIMIT $3 FOR UPDATE SKIP LOCKED`,
+    [agent.groupIds, agent.skills, limit],
+  );
+  return r.rows;
+}
+
+/** Gives claimed queued tickets to an agent in one statement; returns their new versions. */
+export async function assignQueuedTickets(
+  db: Db,
+  ids: string[],
+  agentId: string,
+  assignment: unknown,
+  now: Date,
+): Promise<void> {
+  await db.query(
+    `UPDATE tickets SET assignee_id = $2, queued_at = NULL, assignment = $3::jsonb,
+            updated_at = $4, version = version + 1
+      WHERE id = ANY($1::uuid[])`,
+    [ids, agentId, JSON.stringify(assignment), now],
+  );
+}
+
+/** Open tickets of an agent (to return to the queue), skipping rows other transactions hold. */
+export async function lockOpenTicketsOf(
+  db: Db,
+  agentId: string,
+): Promise<{ id: string; assignee_group_id: string | null; group: string | null; routing_skills: string[] }[]> {
+  return (
+    await db.query<{ id: string; assignee_group_id: string | null; group: string | null; routing_skills: string[] }>(
+      `SELECT t.id, t.assignee_group_id, g.slug AS group, t.routing_skills FROM tickets t
+         LEFT JOIN groups g ON g.id = t.assignee_group_id
+        WHERE t.assignee_id = $1 AND t.status IN ('new','open','in_progress')
+        ORDER BY t.priority_rank, t.created_at FOR UPDATE OF t SKIP LOCKED`,
+      [agentId],
+    )
+  ).rows;
+}
+
+/** Online agents with a free slot and a waiting ticket they could take (for the periodic sweep). */
+export async function agentsWithWork(db: Db): Promise<string[]> {
+  const r = await db.query<{ id: string }>(
+    `SELECT a.id FROM agents a
+      WHERE a.active AND a.status = 'online'
+        AND (SELECT count(*) FROM tickets t WHERE t.assignee_id = a.id AND t.status = ANY(load_statuses())) < a.max_concurrent_tickets
+        AND EXISTS (SELECT 1 FROM tickets t
+                     WHERE t.queued_at IS NOT NULL AND t.assignee_id IS NULL AND t.status IN ('new','open','in_progress')
+                       AND (t.assignee_group_id IS NULL
+                            OR t.assignee_group_id IN (SELECT group_id FROM agent_groups WHERE agent_id = a.id))
+                       AND t.routing_skills <@ a.skills)
+      ORDER BY a.last_assigned_at NULLS FIRST, a.id`,
+  );
+  return r.rows.map((x) => x.id);
+}
+
+/** Offline agents still holding open tickets (for the sweep when tickets return on offline). */
+export async function offlineAgentsWithTickets(db: Db): Promise<string[]> {
+  const r = await db.query<{ id: string }>(
+    `SELECT a.id FROM agents a WHERE a.status = 'offline'
+        AND EXISTS (SELECT 1 FROM tickets t WHERE t.assignee_id = a.id AND t.status IN ('new','open','in_progress'))`,
+  );
+  return r.rows.map((x) => x.id);
+}
+
+export async function groupSlug(db: Db, groupId: string): Promise<string | null> {
+  return (await db.query<{ slug: string }>('SELECT slug FROM groups WHERE id = $1', [groupId])).rows[0]?.slug ?? null;
+}
+
+// --- rules -------------------------------------------------------------------
+
+export interface RuleRow {
+  id: string;
+  name: string;
+  position: number;
+  is_active: boolean;
+  conditions: RuleConditions;
+  action: RuleAction;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export async function listRules(db: Db): Promise<RuleRow[]> {
+  return (await db.query<RuleRow>('SELECT * FROM assignment_rules ORDER BY position, created_at')).rows;
+}
+
+export async function getRule(db: Db, id: string): Promise<RuleRow | undefined> {
+  return (await db.query<RuleRow>('SELECT * FROM assignment_rules WHERE id = $1', [id])).rows[0];
+}
+
+export async function insertRule(
+  db: Db,
+  r: { name: string; position?: number; isActive: boolean; conditions: RuleConditions; action: RuleAction },
+  now: Date,
+): Promise<RuleRow> {
+  return (
+    await db.query<RuleRow>(
+      `INSERT INTO assignment_rules (name, position, is_active, conditions, action, created_at, updated_at)
+       VALUES ($1, coalesce($2, (SELECT coalesce(max(position), 0) + 1 FROM assignment_rules)), $3, $4::jsonb, $5::jsonb, $6, $6)
+       RETURNING *`,
+      [r.name, r.position ?? null, r.isActive, JSON.stringify(r.conditions), JSON.stringify(r.action), now],
+    )
+  ).rows[0];
+}
+
+export async function updateRule(
+  db: Db,
+  id: string,
+  p: Partial<{ name: string; position: number; isActive: boolean; conditions: RuleConditions; action: RuleAction }>,
+  now: Date,
+): Promise<RuleRow | undefined> {
+  return (
+    await db.query<RuleRow>(
+      `UPDATE assignment_rules SET name = coalesce($2, name), position = coalesce($3, position), is_active = coalesce($4, is_active),
+              conditions = coalesce($5::jsonb, conditions), action = coalesce($6::jsonb, action), updated_at = $7
+        WHERE id = $1 RETURNING *`,
+      [
+        id, p.name ?? null, p.position ?? null, p.isActive ?? null,
+        p.conditions ? JSON.stringify(p.conditions) : null, p.action ? JSON.stringify(p.action) : null, now,
+      ],
+    )
+  ).rows[0];
+}
+
+export async function deleteRule(db: Db, id: string): Promise<boolean> {
+  return (await db.query('DELETE FROM assignment_rules WHERE id = $1', [id])).rowCount > 0;
+}
+
+// --- category skills -------------------------------------------------------------
+
+export interface CategorySkillsRow {
+  category: string;
+  subcategory: string;
+  skills: string[];
+  updated_at: Date;
+}
+
+export async function listCategorySkills(db: Db): Promise<CategorySkillsRow[]> {
+  return (await db.query<CategorySkillsRow>('SELECT * FROM category_skills ORDER BY category, subcategory')).rows;
+}
+
+export async function putCategorySkills(db: Db, category: string, subcategory: string, skills: string[], now: Date): Promise<CategorySkillsRow> {
+  return (
+    await db.query<CategorySkillsRow>(
+      `INSERT INTO category_skills (category, subcategory, skills, updated_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (category, subcategory) DO UPDATE SET skills = excluded.skills, updated_at = excluded.updated_at RETURNING *`,
+      [category, subcategory, skills, now],
+    )
+  ).rows[0];
+}
+
+export async function deleteCategorySkills(db: Db, category: string, subcategory: string): Promise<boolean> {
+  return (await db.query('DELETE FROM category_skills WHERE category = $1 AND subcategory = $2', [category, subcategory])).rowCount > 0;
+}
+
+// --- settings ------------------------------------------------------------------------
+
+export async function getSetting(db: Db, key: string): Promise<unknown> {
+  return (await db.query<{ value: unknown }>('SELECT value FROM settings WHERE key = $1', [key])).rows[0]?.value;
+}
+
+export async function putSetting(db: Db, key: string, value: unknown, now: Date): Promise<void> {
+  await db.query(
+    `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2::jsonb, $3)
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    [key, JSON.stringify(value), now],
+  );
+}
+
+// --- groups with live load -----------------------------------------------------------
+
+export interface GroupLoadRow {
+  group_id: string;
+  members: { id: string; name: string; status: 'online' | 'away' | 'busy' | 'offline'; load: number; capacity: number }[];
+  waiting: number;
+}
+
+/** Members of each group with their live load, and how many tickets wait in its queue. */
+export async function groupLoads(db: Db, groupIds: string[]): Promise<Map<string, GroupLoadRow>> {
+  const r = await db.query<GroupLoadRow>(
+    `SELECT g.id AS group_id,
+       (SELECT coalesce(json_agg(json_build_object('id', a.id, 'name', a.name, 'status', a.status,
+                 'load', (SELECT count(*) FROM tickets t WHERE t.assignee_id = a.id AND t.status = ANY(load_statuses())),
+                 'capacity', a.max_concurrent_tickets) ORDER BY a.name, a.id), '[]')
+          FROM agent_groups ag JOIN agents a ON a.id = ag.agent_id WHERE ag.group_id = g.id AND a.active) AS members,
+       (SELECT count(*)::int FROM tickets t WHERE t.assignee_group_id = g.id AND t.assignee_id IS NULL
+           AND t.status IN ('new','open','in_progress')) AS waiting
+     FROM groups g WHERE g.id = ANY($1::uuid[])`,
+    [groupIds],
+  );
+  return new Map(r.rows.map((row) => [row.group_id, row]));
+}
