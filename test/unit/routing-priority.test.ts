@@ -257,7 +257,7 @@ describe('scorePriority — thresholds', () => {
   it.each([
     // default weights, tickets the seed describes
     ['enterprise billing, nothing else', input({ tier: 'enterprise', category: 'billing' }), 80, 'critical'],
-    ['enterprise billing, attachment (boundary 79 reached via -1 is not possible with defaults)', input({ tier: 'enterprise', category: 'billing', attachments: 1 }), 85, 'critical'],
+    ['enterprise billing with an attachment', input({ tier: 'enterprise', category: 'billing', attachments: 1 }), 85, 'critical'],
     ['premium technical', input({ tier: 'premium', category: 'technical' }), 60, 'high'],
     ['standard billing', input({ tier: 'standard', category: 'billing' }), 60, 'high'],
     ['standard technical with attachment', input({ tier: 'standard', category: 'technical', attachments: 2 }), 55, 'normal'],

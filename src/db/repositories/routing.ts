@@ -114,14 +114,15 @@ export interface LockedAgent {
 
 /**
  * Locks an agent's row (every automatic assignment to an agent holds it, so two
- * cannot count the same free slot). With `skipLocked`, 'locked' when another
- * transaction holds it right now.
+ * cannot count the same free slot). NO KEY UPDATE, so that tickets referencing
+ * the agent (foreign-key checks take KEY SHARE) are not blocked by it. With
+ * `skipLocked`, 'locked' when another transaction holds it right now.
  */
 export async function lockAgent(db: Db, id: string, skipLocked: boolean): Promise<LockedAgent | 'locked' | undefined> {
   const r = await db.query<LockedAgent>(
     `SELECT a.id, a.name, a.status, a.active, a.max_concurrent_tickets AS capacity, a.skills,
             ARRAY(SELECT group_id FROM agent_groups WHERE agent_id = a.id)::text[] AS groups
-       FROM agents a WHERE a.id = $1 FOR UPDATE OF a${skipLocked ? ' SKIP LOCKED' : ''}`,
+       FROM agents a WHERE a.id = $1 FOR NO KEY UPDATE OF a${skipLocked ? ' SKIP LOCKED' : ''}`,
     [id],
   );
   if (r.rows[0]) return r.rows[0];

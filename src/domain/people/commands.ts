@@ -12,7 +12,7 @@ import {
   updateRequester as updateRequesterRow, type OrganizationRow, type RequesterRow, type Tier,
 } from '../../db/repositories/people.ts';
 import { getSetting } from '../../db/repositories/routing.ts';
-import { drainQueue, returnTicketsToQueue } from '../routing/engine.ts';
+import { drainAfterCommit, returnTicketsToQueue } from '../routing/engine.ts';
 import { DEFAULT_ROUTING_SETTINGS, withDefaults } from '../routing/settings.ts';
 import { SYSTEM_ACTOR } from '../context.ts';
 
@@ -73,8 +73,7 @@ export async function createAgent(ctx: Ctx, input: AgentInput): Promise<AgentRow
   }).then(async (agent) => {
     if (agent.status !== 'online') return agent;
     // An agent created online takes waiting tickets at once, like one coming online.
-    const taken = await drainQueue(ctx, agent.id, { skipLocked: ctx.db.inTransaction, actor: SYSTEM_ACTOR });
-    return taken.length ? (await getAgent(ctx.db, agent.id))! : agent;
+    return (await drainAfterCommit(ctx, agent.id)).length ? (await getAgent(ctx.db, agent.id))! : agent;
   });
 }
 
@@ -141,13 +140,8 @@ export async function updateAgent(
     }
     return after;
   });
-  if (!drain) return updated;
   // Coming online, more capacity, new groups or skills: take waiting tickets at once.
-  try {
-    if ((await drainQueue(ctx, id, { skipLocked: ctx.db.inTransaction, actor: SYSTEM_ACTOR })).length) return (await getAgent(ctx.db, id))!;
-  } catch (err) {
-    ctx.log?.warn({ err, agentId: id }, 'queue drain after an agent change failed');
-  }
+  if (drain && (await drainAfterCommit(ctx, id)).length) return (await getAgent(ctx.db, id))!;
   return updated;
 }
 

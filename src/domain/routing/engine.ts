@@ -14,7 +14,7 @@
  */
 import type { Db } from '../../db/client.ts';
 import type { Clock } from '../../platform/clock.ts';
-import type { Actor } from '../context.ts';
+import { SYSTEM_ACTOR, type Actor } from '../context.ts';
 import { getGroupBySlug } from '../../db/repositories/agents.ts';
 import {
   assignQueuedTickets, claimQueuedTickets, countLoad, loadPool, loadRoutingConfig, lockAgent, lockCursor, lockOpenTicketsOf,
@@ -314,6 +314,22 @@ export async function drainQueue(
     );
     return ids;
   });
+}
+
+/**
+ * Drains the queue for an agent after a change of theirs or of one of their
+ * tickets has committed. Inside a caller's transaction (an Idempotency-Key
+ * request) it joins it and passes over a busy agent row instead of waiting.
+ * A failure is logged, not thrown: the change itself has committed, and the
+ * periodic routing sweep fills the slot later.
+ */
+export async function drainAfterCommit(ctx: { db: Db; clock: Clock; log?: { warn(obj: object, msg: string): void } }, agentId: string): Promise<string[]> {
+  try {
+    return await drainQueue(ctx, agentId, { skipLocked: ctx.db.inTransaction, actor: SYSTEM_ACTOR });
+  } catch (err) {
+    ctx.log?.warn({ err, agentId }, 'queue drain after a change failed; the routing sweep will retry');
+    return [];
+  }
 }
 
 /**

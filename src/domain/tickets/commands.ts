@@ -14,7 +14,7 @@ import { SYSTEM_ACTOR } from '../context.ts';
 import { scorePriority, type PriorityScore } from '../routing/priority.ts';
 import { WAITING_STATUSES, DEFAULT_ROUTING_SETTINGS, withDefaults } from '../routing/settings.ts';
 import {
-  decide, decisionHistory, drainQueue, loadRoutingContext, planNewTicket, planRedispatch, type AssignmentRecord, type Decision,
+  decide, decisionHistory, drainAfterCommit, loadRoutingContext, planNewTicket, planRedispatch, type AssignmentRecord, type Decision,
 } from '../routing/engine.ts';
 import type { TicketFacts } from '../routing/chooser.ts';
 import { getSetting, groupSlug } from '../../db/repositories/routing.ts';
@@ -332,7 +332,7 @@ async function onTicket(
     }
     return (await getTicketView(db, ticket.id))!;
   });
-  if (freed) await drainAfter(ctx, freed);
+  if (freed) await drainAfterCommit(ctx, freed);
   return view;
 }
 
@@ -375,20 +375,6 @@ async function rerouteAfterChange(
   const former = ticket.assignee_id;
   if (former && (finalAssignee !== former || (changes.status !== undefined && !isWaiting(status)))) return former;
   return null;
-}
-
-/**
- * Gives an agent whose slot a committed change freed the next waiting tickets.
- * Inside a caller's transaction (an Idempotency-Key request) it joins it and
- * passes over a busy agent row instead of waiting; the periodic sweep catches up.
- */
-async function drainAfter(ctx: Ctx, agentId: string): Promise<void> {
-  try {
-    await drainQueue(ctx, agentId, { skipLocked: ctx.db.inTransaction, actor: SYSTEM_ACTOR });
-  } catch (err) {
-    // The command itself has committed; the periodic routing sweep fills the slot later.
-    ctx.log?.warn({ err, agentId }, 'queue drain after a ticket change failed');
-  }
 }
 
 function applyStatus(
