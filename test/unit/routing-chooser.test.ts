@@ -428,3 +428,14 @@ describe('explain', () => {
     expect(explain(p, { name: 'Agent 7' }, [c(7, 'chosen')])).toBe('Rule "Key account": specific agent: assigned to Agent 7');
   });
 });
+
+describe('review fixes', () => {
+  it('matches an organization id in a rule case-insensitively', () => {
+    expect(matchesRule({ organizations: [ORG.toUpperCase()] }, facts({ organization: { id: ORG, name: 'Acme' } }))).toBe(true);
+  });
+
+  it('writes every underscore of a reason as a space', () => {
+    const text = explain(plan(), null, [{ agentId: uuid(1), name: 'Bob', eligible: false, reason: 'not_in_group', load: null, capacity: 5 }]);
+    expect(text).toContain('Bob (not in group)');
+  });
+});

@@ -117,9 +117,9 @@ describe('scorePriority — urgent keywords', () => {
     expect(keywords(r)).toEqual(['urgent', 'error']);
   });
 
-  it('finds a phrase split between the end of the subject and the start of the description (joined by a newline)', () => {
+  it('does not find a phrase split between the end of the subject and the start of the description', () => {
     const r = scorePriority(input({ subject: 'I cannot', description: 'access' }), DEFAULT_PRIORITY_SETTINGS);
-    expect(keywords(r)).toEqual(['cannot access']);
+    expect(keywords(r)).toEqual([]);
     // but the subject and description are not glued into one word
     expect(keywords(scorePriority(input({ subject: 'down', description: 'load' }), DEFAULT_PRIORITY_SETTINGS))).toEqual(['down']);
     expect(keywords(scorePriority(input({ subject: 'err', description: 'or' }), DEFAULT_PRIORITY_SETTINGS))).toEqual([]);
@@ -490,5 +490,18 @@ describe('scorePriority — properties', () => {
         },
       ),
     );
+  });
+});
+
+describe('scorePriority — review fixes', () => {
+  it('scores the category case-insensitively (Billing = billing)', () => {
+    const r = scorePriority(input({ category: 'Billing' }), DEFAULT_PRIORITY_SETTINGS);
+    expect(r.factors.find((f) => f.factor === 'category')).toEqual({ factor: 'category', detail: 'Billing', points: 50 });
+  });
+
+  it('treats a combining mark as part of its word (decomposed é before "error" is not a word boundary)', () => {
+    expect(containsPhrase('e\u0301error', 'error')).toBe(false);
+    expect(containsPhrase('down\u0303', 'down')).toBe(false);
+    expect(containsPhrase('caf\u00e9 error', 'error')).toBe(true);
   });
 });

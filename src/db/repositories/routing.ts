@@ -40,7 +40,9 @@ export async function loadRoutingConfig(
 }
 
 interface PoolRow {
-  id: string;
+  group_id: string | null;
+  group_slug: string | null;
+  id: string | null;
   name: string;
   status: PoolAgent['status'];
   active: boolean;
@@ -52,29 +54,42 @@ interface PoolRow {
 }
 
 /**
- * The agents a decision considers: the members of `groupId`, or the one
- * `agentId`, or every active agent. Load is counted only where it matters
+ * The group named by `groupSlug` (if it exists) and the agents a decision
+ * considers, in one statement: the group's members (`scope: 'group'`), or the
+ * one `agentId`, or every active agent. Load is counted only where it matters
  * (online agents holding `skills`), so a pool of hundreds stays cheap.
  */
 export async function loadPool(
   db: Db,
-  scope: { groupId: string | null; agentId: string | null; skills: string[] },
-): Promise<PoolAgent[]> {
+  q: { groupSlug: string | null; scope: 'group' | 'agent' | 'all'; agentId: string | null; skills: string[] },
+): Promise<{ group: { id: string; slug: string } | null; pool: PoolAgent[] }> {
   const r = await db.query<PoolRow>(
-    `SELECT a.id, a.name, a.status, a.active, a.max_concurrent_tickets AS capacity, a.skills, a.last_assigned_at,
-            ($1::uuid IS NULL OR ag.agent_id IS NOT NULL) AS in_group,
-            CASE WHEN a.active AND a.status = 'online' AND a.skills @> $3::text[]
-                 THEN (SELECT count(*)::int FROM tickets t WHERE t.assignee_id = a.id AND t.status = ANY(load_statuses())) END AS load
-       FROM agents a
-       LEFT JOIN agent_groups ag ON ag.agent_id = a.id AND ag.group_id = $1
-      WHERE ($2::uuid IS NULL OR a.id = $2) AND ($1::uuid IS NULL OR ag.agent_id IS NOT NULL OR a.id = $2)
-        AND (a.active OR a.id = $2)`,
-    [scope.groupId, scope.agentId, scope.skills],
+    `SELECT g.id AS group_id, g.slug AS group_slug, p.*
+       FROM (SELECT 1) one
+       LEFT JOIN groups g ON g.slug = $1
+       LEFT JOIN LATERAL (
+         SELECT a.id, a.name, a.status, a.active, a.max_concurrent_tickets AS capacity, a.skills, a.last_assigned_at,
+                ($2 <> 'group' OR ag.agent_id IS NOT NULL) AS in_group,
+                CASE WHEN a.active AND a.status = 'online' AND a.skills @> $4::text[]
+                     THEN (SELECT count(*)::int FROM tickets t WHERE t.assignee_id = a.id AND t.status = ANY(load_statuses())) END AS load
+           FROM agents a
+           LEFT JOIN agent_groups ag ON ag.agent_id = a.id AND ag.group_id = g.id
+          WHERE CASE $2 WHEN 'agent' THEN a.id = $3::uuid
+                        WHEN 'group' THEN ag.agent_id IS NOT NULL AND a.active
+                        ELSE a.active END
+       ) p ON true`,
+    [q.groupSlug, q.scope, q.agentId, q.skills],
   );
-  return r.rows.map((a) => ({
-    id: a.id, name: a.name, status: a.status, active: a.active, capacity: a.capacity, load: a.load,
-    skills: a.skills, inGroup: a.in_group, lastAssignedAt: a.last_assigned_at,
-  }));
+  const first = r.rows[0];
+  return {
+    group: first?.group_id ? { id: first.group_id, slug: first.group_slug! } : null,
+    pool: r.rows
+      .filter((a) => a.id !== null)
+      .map((a) => ({
+        id: a.id!, name: a.name, status: a.status, active: a.active, capacity: a.capacity, load: a.load,
+        skills: a.skills, inGroup: a.in_group, lastAssignedAt: a.last_assigned_at,
+      })),
+  };
 }
 
 /**
@@ -98,13 +113,11 @@ export async function lockCursor(db: Db, scope: string, now: Date, skipLocked = 
   return r.rows[0] ? r.rows[0].last_agent_id : 'locked';
 }
 
-export async function saveCursor(db: Db, scope: string, agentId: string, now: Date): Promise<void> {
-  await db.query('UPDATE routing_cursors SET last_agent_id = $2, updated_at = $3 WHERE scope = $1', [scope, agentId, now]);
-}
-
 export interface LockedAgent {
   id: string;
   name: string;
+  email: string;
+  role: string;
   status: PoolAgent['status'];
   active: boolean;
   capacity: number;
@@ -120,7 +133,7 @@ export interface LockedAgent {
  */
 export async function lockAgent(db: Db, id: string, skipLocked: boolean): Promise<LockedAgent | 'locked' | undefined> {
   const r = await db.query<LockedAgent>(
-    `SELECT a.id, a.name, a.status, a.active, a.max_concurrent_tickets AS capacity, a.skills,
+    `SELECT a.id, a.name, a.email, a.role, a.status, a.active, a.max_concurrent_tickets AS capacity, a.skills,
             ARRAY(SELECT group_id FROM agent_groups WHERE agent_id = a.id)::text[] AS groups
        FROM agents a WHERE a.id = $1 FOR NO KEY UPDATE OF a${skipLocked ? ' SKIP LOCKED' : ''}`,
     [id],
@@ -143,8 +156,16 @@ export async function countLoad(db: Db, agentId: string): Promise<number> {
   return r.rows[0].n;
 }
 
-export async function touchAgentAssigned(db: Db, agentId: string, now: Date): Promise<void> {
-  await db.query('UPDATE agents SET last_assigned_at = $2 WHERE id = $1', [agentId, now]);
+/**
+ * Records that an agent was given a ticket (for least-busy tie-breaks) and,
+ * for round robin, moves the scope's cursor to them — one statement.
+ */
+export async function recordAssignment(db: Db, agentId: string, cursorScope: string | null, now: Date): Promise<void> {
+  await db.query(
+    `WITH c AS (UPDATE routing_cursors SET last_agent_id = $1, updated_at = $3 WHERE scope = $2)
+     UPDATE agents SET last_assigned_at = $3 WHERE id = $1`,
+    [agentId, cursorScope, now],
+  );
 }
 
 export interface QueuedTicket {

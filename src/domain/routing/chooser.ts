@@ -5,7 +5,7 @@
  * then claims the first candidate whose row lock confirms it is still free.
  */
 import type { TicketPriority, TicketSource } from '../tickets/lifecycle.ts';
-import { containsPhrase } from './priority.ts';
+import { containsPhrase, searchableText } from './priority.ts';
 
 export type Presence = 'online' | 'away' | 'busy' | 'offline';
 export type Tier = 'free' | 'standard' | 'premium' | 'enterprise';
@@ -87,7 +87,7 @@ export function matchesRule(c: RuleConditions, t: TicketFacts): boolean {
   if (given(c.tiers) && !c.tiers.includes(t.tier)) return false;
   if (given(c.organizations)) {
     const o = t.organization;
-    if (!o || !c.organizations.some((x) => x === o.id || x.toLowerCase() === o.name.toLowerCase())) return false;
+    if (!o || !c.organizations.some((x) => x.toLowerCase() === o.id.toLowerCase() || x.toLowerCase() === o.name.toLowerCase())) return false;
   }
   if (given(c.sources)) {
     const s = lower(c.sources);
@@ -95,7 +95,7 @@ export function matchesRule(c: RuleConditions, t: TicketFacts): boolean {
   }
   if (given(c.tags) && !lower(c.tags).some((tag) => t.tags.includes(tag))) return false;
   if (given(c.keywords)) {
-    const text = `${t.subject}\n${t.description}`;
+    const text = searchableText(t.subject, t.description);
     if (!c.keywords.some((k) => containsPhrase(text, k))) return false;
   }
   return true;
@@ -215,9 +215,9 @@ export function explain(plan: Plan, chosen: { name: string } | null, candidates:
   const how =
     plan.ruleId === null
       ? 'No rule matched: round robin over all agents'
-      : `Rule "${plan.ruleName}": ${plan.method.replace('_', ' ')}${plan.group ? ` in ${plan.group}` : ''}${plan.skills.length ? ` (skills ${plan.skills.join(', ')})` : ''}`;
+      : `Rule "${plan.ruleName}": ${plan.method.replaceAll('_', ' ')}${plan.group ? ` in ${plan.group}` : ''}${plan.skills.length ? ` (skills ${plan.skills.join(', ')})` : ''}`;
   const skipped = candidates.filter((c) => !c.eligible && c.reason !== 'chosen').slice(0, 5);
-  const why = skipped.length ? `; skipped ${skipped.map((c) => `${c.name} (${c.reason.replace('_', ' ')})`).join(', ')}` : '';
+  const why = skipped.length ? `; skipped ${skipped.map((c) => `${c.name} (${c.reason.replaceAll('_', ' ')})`).join(', ')}` : '';
   if (!plan.autoAssign) return `${how}: waits in the queue for an agent to take it`;
   return chosen ? `${how}: assigned to ${chosen.name}${why}` : `${how}: no agent free, waits in the queue${why}`;
 }

@@ -15,10 +15,9 @@
 import type { Db } from '../../db/client.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { SYSTEM_ACTOR, type Actor } from '../context.ts';
-import { getGroupBySlug } from '../../db/repositories/agents.ts';
 import {
   assignQueuedTickets, claimQueuedTickets, countLoad, loadPool, loadRoutingConfig, lockAgent, lockCursor, lockOpenTicketsOf,
-  saveCursor, touchAgentAssigned, type LockedAgent,
+  recordAssignment, type LockedAgent,
 } from '../../db/repositories/routing.ts';
 import { insertHistory, type HistoryEntry } from '../../db/repositories/conversation.ts';
 import { updateTicketRow } from '../../db/repositories/tickets.ts';
@@ -42,7 +41,8 @@ export interface AssignmentRecord {
 }
 
 export interface Decision {
-  agent: { id: string; name: string } | null;
+  /** the agent given the ticket; email and role are known when it was claimed (not in a simulation) */
+  agent: { id: string; name: string; email?: string; role?: string } | null;
   groupId: string | null;
   group: string | null;
   /** the ticket waits for an agent (drained when one frees up) */
@@ -97,14 +97,16 @@ export async function decide(
   opts: { mode: LockMode; exclude?: ReadonlySet<string> },
 ): Promise<Decision> {
   const started = performance.now();
-  const group = plan.group ? await getGroupBySlug(db, plan.group) : undefined;
-  const groupId = group?.id ?? null;
-  const effective: Plan = { ...plan, group: group?.slug ?? null };
-  const pool = await loadPool(db, {
-    groupId: effective.method === 'specific_agent' ? null : groupId,
-    agentId: effective.method === 'specific_agent' ? effective.agentId ?? '00000000-0000-0000-0000-000000000000' : null,
-    skills: effective.skills,
+  const specific = plan.method === 'specific_agent';
+  const { group, pool } = await loadPool(db, {
+    groupSlug: plan.group,
+    scope: specific ? 'agent' : plan.group ? 'group' : 'all',
+    agentId: plan.agentId,
+    skills: plan.skills,
   });
+  const groupId = group?.id ?? null;
+  // A rule naming a group that no longer exists routes as if it named none.
+  const effective: Plan = { ...plan, group: group?.slug ?? null };
   const scope = effective.method === 'round_robin' && effective.autoAssign ? (groupId ? `group:${groupId}` : 'all') : null;
   let cursor: string | null = null;
   if (scope) {
@@ -116,22 +118,19 @@ export async function decide(
     }
   }
   const { order, candidates } = rankCandidates(effective, pool, cursor, opts.exclude);
-  let chosen: PoolAgent | null = null;
+  let chosen: (PoolAgent & { email?: string; role?: string }) | null = null;
   if (opts.mode === 'none') chosen = order[0] ?? null;
   else {
     chosen = await claimFirst(db, effective, groupId, order, candidates, opts.mode === 'wait' && effective.method === 'round_robin', opts.mode);
-    if (chosen) {
-      if (scope) await saveCursor(db, scope, chosen.id, now);
-      await touchAgentAssigned(db, chosen.id, now);
-    }
+    if (chosen) await recordAssignment(db, chosen.id, scope, now);
   }
   return finish(chosen, candidates);
 
-  function finish(agent: PoolAgent | null, all: Candidate[]): Decision {
+  function finish(agent: (PoolAgent & { email?: string; role?: string }) | null, all: Candidate[]): Decision {
     const recorded = recordCandidates(all, agent?.id ?? null);
     const queued = !agent && effective.autoAssign;
     return {
-      agent: agent ? { id: agent.id, name: agent.name } : null,
+      agent: agent ? { id: agent.id, name: agent.name, email: agent.email, role: agent.role } : null,
       groupId,
       group: effective.group,
       queued,
@@ -173,7 +172,7 @@ async function claimFirst(
   candidates: Candidate[],
   waitEach: boolean,
   mode: 'wait' | 'skip',
-): Promise<PoolAgent | null> {
+): Promise<(PoolAgent & { email: string; role: string }) | null> {
   if (order.length === 0) return null;
   const byId = new Map(candidates.map((c) => [c.agentId, c]));
   const mark = (id: string, reason: Reason, load?: number) => {
@@ -183,7 +182,8 @@ async function claimFirst(
     c.eligible = reason === 'eligible';
     if (load !== undefined) c.load = load;
   };
-  const tryAgent = async (a: PoolAgent, skipLocked: boolean): Promise<PoolAgent | 'locked' | null> => {
+  type Claimed = PoolAgent & { email: string; role: string };
+  const tryAgent = async (a: PoolAgent, skipLocked: boolean): Promise<Claimed | 'locked' | null> => {
     const locked = await lockAgent(db, a.id, skipLocked);
     if (locked === 'locked') return 'locked';
     const reason = recheck(locked, plan, groupId);
@@ -197,7 +197,7 @@ async function claimFirst(
       return null;
     }
     mark(a.id, 'eligible', load);
-    return { ...a, load };
+    return { ...a, load, email: locked!.email, role: locked!.role };
   };
   await db.query('SAVEPOINT routing_claim');
   const busy: PoolAgent[] = [];
@@ -297,7 +297,7 @@ export async function drainQueue(
       candidates: [{ agentId, name: agent.name, eligible: true, reason: 'chosen', load, capacity: agent.capacity }],
     };
     await assignQueuedTickets(db, ids, agentId, record, now);
-    await touchAgentAssigned(db, agentId, now);
+    await recordAssignment(db, agentId, null, now);
     await insertHistory(
       db,
       tickets.map((t, i) => ({

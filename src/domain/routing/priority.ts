@@ -85,10 +85,18 @@ export interface PriorityScore {
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** True when `phrase` occurs in `text` as whole words (case-insensitive, any letters, not only ASCII). */
+/**
+ * True when `phrase` occurs in `text` as whole words (case-insensitive, any
+ * script; a combining mark counts as part of its word, so a decomposed "é" is one letter).
+ */
 export function containsPhrase(text: string, phrase: string): boolean {
   const words = phrase.trim().split(/\s+/).map(escapeRegExp).join('\\s+');
-  return new RegExp(`(?<![\\p{L}\\p{N}_])${words}(?![\\p{L}\\p{N}_])`, 'iu').test(text);
+  return new RegExp(`(?<![\\p{L}\\p{M}\\p{N}_])${words}(?![\\p{L}\\p{M}\\p{N}_])`, 'iu').test(text);
+}
+
+/** Subject and description as one text to search, kept apart so that no phrase spans both. */
+export function searchableText(subject: string, description: string): string {
+  return `${subject}\n\u2029.\u2029\n${description}`;
 }
 
 /**
@@ -101,8 +109,9 @@ export function scorePriority(input: PriorityInput, s: PrioritySettings): Priori
     if (points !== 0) factors.push({ factor, detail, points });
   };
   add('tier', input.tier, s.tiers[input.tier]);
-  add('category', input.category, Object.hasOwn(s.categories, input.category) ? s.categories[input.category] : s.otherCategory);
-  const text = `${input.subject}\n${input.description}`;
+  const category = Object.keys(s.categories).find((c) => c.toLowerCase() === input.category.toLowerCase());
+  add('category', input.category, category !== undefined ? s.categories[category] : s.otherCategory);
+  const text = searchableText(input.subject, input.description);
   const seen = new Set<string>();
   for (const keyword of s.urgentKeywords) {
     const k = keyword.toLowerCase();
