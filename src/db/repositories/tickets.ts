@@ -148,14 +148,20 @@ export interface NewTicket {
 }
 
 /**
- * Inserts a ticket and its `created` history row in one statement (one round
- * trip on the hot path). The history row's `changed_to` is `created` plus the
+ * Inserts a ticket, its `created` history row and (when routed) its `assigned`
+ * row in one statement (one round trip on the hot path; UNION ALL keeps their order). The history row's `changed_to` is `created` plus the
  * ticket's number, which only the insert knows.
  */
 export async function insertTicket(
   db: Db,
   t: NewTicket,
-  created: { changedBy: string | null; actorType: string; changedTo: Record<string, unknown> },
+  created: {
+    changedBy: string | null;
+    actorType: string;
+    changedTo: Record<string, unknown>;
+    /** the routing decision's `assigned` row, written after `created` */
+    assigned?: { changedFrom: unknown; changedTo: unknown; comment: string | null };
+  },
   now: Date,
 ): Promise<TicketRow> {
   const r = await db.query<TicketRow>(
@@ -165,8 +171,10 @@ export async function insertTicket(
            created_at, updated_at, assignee_id, priority_score, priority_factors, queued_at, routing_skills, assignment)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$17,$21,$22,$23::jsonb,$24,$25,$26::jsonb) RETURNING *),
      h AS (
-       INSERT INTO ticket_history (ticket_id, changed_by, actor_type, change_type, changed_to, created_at)
-       SELECT t.id, $18, $19, 'created', jsonb_build_object('number', t.number) || $20::jsonb, $17 FROM t)
+       INSERT INTO ticket_history (ticket_id, changed_by, actor_type, change_type, field, changed_from, changed_to, comment, created_at)
+       SELECT t.id, $18::uuid, $19::text, 'created', NULL, NULL::jsonb, jsonb_build_object('number', t.number) || $20::jsonb, NULL, $17::timestamptz FROM t
+       UNION ALL
+       SELECT t.id, $18::uuid, $19::text, 'assigned', 'assignee', $27::jsonb, $28::jsonb, $29::text, $17::timestamptz FROM t WHERE $28::jsonb IS NOT NULL)
      SELECT * FROM t`,
     [
       t.subject, t.description, t.status, t.priority, t.category, t.subcategory, t.requesterId,
@@ -175,6 +183,9 @@ export async function insertTicket(
       created.changedBy, created.actorType, JSON.stringify(created.changedTo),
       t.assigneeId, t.priorityScore, t.priorityFactors == null ? null : JSON.stringify(t.priorityFactors), t.queuedAt,
       t.routingSkills, t.assignment == null ? null : JSON.stringify(t.assignment),
+      created.assigned ? JSON.stringify(created.assigned.changedFrom) : null,
+      created.assigned ? JSON.stringify(created.assigned.changedTo) : null,
+      created.assigned?.comment ?? null,
     ],
   );
   return r.rows[0];

@@ -75,6 +75,7 @@ export async function createTicket(ctx: Ctx, input: CreateTicketInput, files: St
       source: input.source, channel: input.channel ?? null, tags, subject: input.subject, description: input.description,
     };
     const decision = routing.routing.enabled ? await decide(db, now, planNewTicket(routing, facts), { mode: 'wait' }) : null;
+    const assigned = decision ? decisionHistory({ id: '', assigneeId: null, groupId: null }, decision, ctx.actor) : null;
     const ticket = await insertTicket(
       db,
       {
@@ -110,16 +111,15 @@ export async function createTicket(ctx: Ctx, input: CreateTicketInput, files: St
           ...(followUpOf ? { followUpOf } : {}),
           ...(files.length ? { attachments: files.length } : {}),
         },
+        ...(assigned ? { assigned: { changedFrom: assigned.changedFrom, changedTo: assigned.changedTo, comment: assigned.comment ?? null } } : {}),
       },
       now,
     );
     for (const f of files) await insertAttachment(db, fileRow(ctx, ticket.id, null, f), now);
-    if (decision) await insertHistory(db, [decisionHistory({ id: ticket.id, assigneeId: null, groupId: null }, decision, ctx.actor)], now);
-    // A routed ticket's view joins its assignee; an unassigned one is the row plus the requester we hold.
-    const view = decision?.agent
-      ? (await getTicketView(db, ticket.id))!
-      : { ...ticket, requester, assignee: null, assignee_group: decision?.group ?? null };
-    return { ...view, routing_ms: decision?.ms };
+    // The view is built from what we hold: the row, the requester and the agent claimed (online, row locked).
+    const agent = decision?.agent;
+    const assignee = agent ? { id: agent.id, name: agent.name, email: agent.email!, role: agent.role!, status: 'online' } : null;
+    return { ...ticket, requester, assignee, assignee_group: decision?.group ?? null, routing_ms: decision?.ms };
   });
 }
 
