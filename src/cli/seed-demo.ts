@@ -5,6 +5,9 @@
  * history — deterministically from a seed number, in batched transactions.
  */
 import cliProgress from 'cli-progress';
+import { createRule, setCategorySkills } from '../domain/routing/commands.ts';
+import { SYSTEM_ACTOR, type Ctx } from '../domain/context.ts';
+import { CATEGORIES } from './demo/words.ts';
 import type { Db } from '../db/client.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -68,6 +71,24 @@ function positive(name: string, value: number | undefined, fallback: number): nu
  * Seeds demo data into a database with no tickets. Throws DemoDataExistsError
  * (and writes nothing) when it has tickets or was seeded before.
  */
+/**
+ * Demo routing, like a real desk's: technical tickets go to the technical
+ * agent holding the subcategory's skill (least busy first), every other
+ * category to its group (least busy).
+ */
+async function seedRoutingRules(ctx: Ctx): Promise<void> {
+  const technicalSkills = { bug: 'bugs', integration: 'integrations', performance: 'performance', api: 'api', mobile: 'mobile' };
+  for (const [subcategory, skill] of Object.entries(technicalSkills)) await setCategorySkills(ctx, 'technical', subcategory, [skill]);
+  let position = 10;
+  for (const [category, c] of Object.entries(CATEGORIES)) {
+    await createRule(ctx, {
+      name: `${category.replace('_', ' ')} → ${c.group}`, position: position++,
+      conditions: { categories: [category] },
+      action: category === 'technical' ? { type: 'skill_based', group: c.group } : { type: 'group_least_busy', group: c.group },
+    });
+  }
+}
+
 export async function seedDemo(db: Db, clock: Clock, opts: SeedDemoOptions = {}): Promise<SeedDemoResult> {
   const started = Date.now();
   const ticketCount = positive('tickets', opts.tickets, DEFAULT_DEMO_SIZES.tickets);
@@ -102,7 +123,9 @@ export async function seedDemo(db: Db, clock: Clock, opts: SeedDemoOptions = {})
           `${previous?.completedAt ? '' : ', not finished'}); seed-demo does not add it twice.`,
       );
     }
-    return insertPeople(tx, people, hashes, now);
+    const inserted = await insertPeople(tx, people, hashes, now);
+    await seedRoutingRules({ db: tx, clock, actor: SYSTEM_ACTOR });
+    return inserted;
   });
 
   const world = new DemoWorld(people);

@@ -52,6 +52,20 @@ describe(`seed-demo (${DB_KIND})`, () => {
   }, 120_000);
   afterAll(async () => drop?.());
 
+  it('sets up routing: one rule per category to its group, technical by skill', async () => {
+    const rules = (await db.query<{ conditions: { categories: string[] }; action: { type: string; group: string } }>(
+      'SELECT conditions, action FROM assignment_rules WHERE is_active ORDER BY position',
+    )).rows;
+    expect(rules.map((r) => [r.conditions.categories[0], r.action.type, r.action.group])).toEqual([
+      ['billing', 'group_least_busy', 'billing'],
+      ['technical', 'skill_based', 'technical'],
+      ['account', 'group_least_busy', 'accounts'],
+      ['feature_request', 'group_least_busy', 'general'],
+      ['general', 'group_least_busy', 'general'],
+    ]);
+    expect(await count(db, `SELECT count(*)::int AS n FROM category_skills WHERE category = 'technical'`)).toBe(5);
+  });
+
   it('creates the default people: 30 agents and an admin in 4 groups, 200 organizations in every tier, 2,000 requesters', async () => {
     expect(result).toMatchObject({ groups: 4, agents: 31, organizations: 200, requesters: 2_000, tickets: TICKETS });
     expect(await count(db, 'SELECT count(*)::int AS n FROM agents')).toBe(31);

@@ -159,7 +159,7 @@ export async function insertTicket(
     changedBy: string | null;
     actorType: string;
     changedTo: Record<string, unknown>;
-    /** the routing decision's `assigned` row, written after `created` */
+    /** the routing decision's `assigned` row (by the system), written after `created` */
     assigned?: { changedFrom: unknown; changedTo: unknown; comment: string | null };
   },
   now: Date,
@@ -174,7 +174,7 @@ export async function insertTicket(
        INSERT INTO ticket_history (ticket_id, changed_by, actor_type, change_type, field, changed_from, changed_to, comment, created_at)
        SELECT t.id, $18::uuid, $19::text, 'created', NULL, NULL::jsonb, jsonb_build_object('number', t.number) || $20::jsonb, NULL, $17::timestamptz FROM t
        UNION ALL
-       SELECT t.id, $18::uuid, $19::text, 'assigned', 'assignee', $27::jsonb, $28::jsonb, $29::text, $17::timestamptz FROM t WHERE $28::jsonb IS NOT NULL)
+       SELECT t.id, NULL::uuid, 'system', 'assigned', 'assignee', $27::jsonb, $28::jsonb, $29::text, $17::timestamptz FROM t WHERE $28::jsonb IS NOT NULL)
      SELECT * FROM t`,
     [
       t.subject, t.description, t.status, t.priority, t.category, t.subcategory, t.requesterId,

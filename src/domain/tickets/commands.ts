@@ -75,7 +75,7 @@ export async function createTicket(ctx: Ctx, input: CreateTicketInput, files: St
       source: input.source, channel: input.channel ?? null, tags, subject: input.subject, description: input.description,
     };
     const decision = routing.routing.enabled ? await decide(db, now, planNewTicket(routing, facts), { mode: 'wait' }) : null;
-    const assigned = decision ? decisionHistory({ id: '', assigneeId: null, groupId: null }, decision, ctx.actor) : null;
+    const assigned = decision ? decisionHistory({ id: '', assigneeId: null, groupId: null }, decision, SYSTEM_ACTOR) : null;
     const ticket = await insertTicket(
       db,
       {

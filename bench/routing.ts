@@ -1,0 +1,430 @@
+/**
+ * npm run bench:routing — ticket creation with routing on and off, on a help
+ * desk with 500 agents in 20 groups, a rule set and 100,000 open tickets, on
+ * PGlite and on PostgreSQL: tickets/s at concurrency 16 either way, the p99 of
+ * the routing decision itself (the create answer's Server-Timing header), the
+ * capacity check afterwards, and where a decision's time goes statement by
+ * statement (with EXPLAIN ANALYZE). Writes bench/RESULTS.md and
+ * bench/out/routing-last.json. See bench/README.md.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readOptions, commandLine } from './lib/options.ts';
+import { percentile, requestJson, runLoad } from './lib/load.ts';
+import { OUT_DIR, ProcSampler, latestProfile, startTriage, triageEnv, type RunningServer, type Target, type Usage } from './lib/server.ts';
+import { freshDatabase, postgresSettings, postgresVersion } from './lib/databases.ts';
+import { summarizeProfile, type ProfileSummary } from './lib/profile.ts';
+import { fmt, machine, machineLine, profileMarkdown, table, targetsTable, writeResults, type TargetCheck } from './lib/report.ts';
+import { checkpoint, errorNotes, log, runLine, runsTable, startupPeaks, type Run } from './lib/common.ts';
+import {
+  DEFAULT_SIZES, SKILL_RULES, capacityReport, createdOutcome, routingBodies, ruleSpecs, seedRouting,
+  type CapacityReport, type RoutingSizes, type SeedSummary,
+} from './lib/routing-data.ts';
+import { ServerTimingTap, type TapWindow } from './lib/server-timing.ts';
+import { explainProfile, profileCreates, type StatementProfile } from './lib/routing-statements.ts';
+import { openDatabase, type Db } from '../src/db/client.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { loadConfig } from '../src/platform/config.ts';
+
+const { options, extra } = readOptions('bench:routing', {
+  'open-tickets': { type: 'string', env: 'BENCH_OPEN_TICKETS', help: `open tickets in the database (default ${DEFAULT_SIZES.openTickets})` },
+  agents: { type: 'string', env: 'BENCH_AGENTS', help: `agents, all online (default ${DEFAULT_SIZES.agents})` },
+  groups: { type: 'string', env: 'BENCH_GROUPS', help: `groups, one rule each (default ${DEFAULT_SIZES.groups})` },
+  settle: { type: 'string', env: 'BENCH_SETTLE', help: 'seconds between the server being ready and the first measurement (default 35: first queue sweep and maintenance run)' },
+  'statement-creates': { type: 'string', env: 'BENCH_STATEMENT_CREATES', help: 'creates timed statement by statement after the HTTP runs, at c=1 and at the top concurrency (default 300; 0 = skip)' },
+});
+// the issue asks for concurrency 16; other levels only when asked for
+const explicitConcurrency = process.env.BENCH_CONCURRENCY || process.argv.some((a) => a.startsWith('--concurrency'));
+const levels = explicitConcurrency ? options.concurrency : [16];
+const sizes: RoutingSizes = {
+  ...DEFAULT_SIZES,
+  openTickets: Number(extra['open-tickets'] ?? DEFAULT_SIZES.openTickets),
+  agents: Number(extra.agents ?? DEFAULT_SIZES.agents),
+  groups: Number(extra.groups ?? DEFAULT_SIZES.groups),
+};
+sizes.queuedTickets = Math.round(sizes.openTickets / 100);
+sizes.otherTickets = Math.round(sizes.openTickets / 4);
+sizes.requesters = Math.max(1000, Math.round(sizes.openTickets / 5));
+for (const [k, v] of Object.entries(sizes)) if (!Number.isInteger(v) || v < 1) throw new Error(`${k} must be a positive integer, got ${v}`);
+const settleS = Number(extra.settle ?? 35);
+const statementCreates = Number(extra['statement-creates'] ?? 300);
+/** each mode is measured in two halves, in the order off, on, on, off (drift cancels) */
+const ORDER = [false, true, true, false];
+const halfS = options.durationS / 2;
+const TARGET_DECISION_P99_MS = 2;
+const TARGET_RATIO = 0.8;
+
+type Mode = 'off' | 'on';
+interface ModeSummary {
+  mode: Mode;
+  concurrency: number;
+  rps: number;
+  requests: number;
+  errors: number;
+  /** merged over both halves (request start → response headers, from the tap) */
+  httpMs: { p50: number; p95: number; p99: number; max: number };
+  /** Server-Timing routing;dur (on only) */
+  decisionMs?: { p50: number; p95: number; p99: number; max: number; count: number };
+  byMethod?: { method: string; count: number; p50: number; p99: number }[];
+  queued: number;
+}
+interface DbResult {
+  database: 'pglite' | 'postgres';
+  seed?: SeedSummary;
+  runs: (Run & { mode: Mode })[];
+  modes: ModeSummary[];
+  outcome?: Awaited<ReturnType<typeof createdOutcome>>;
+  capacityAfterHttp?: CapacityReport;
+  capacityFinal?: CapacityReport;
+  statements?: StatementProfile[];
+  explainFile?: string;
+  dominant?: { label: string; plan: string; params: unknown[]; ms: number; which: string };
+  peakRssMb?: number;
+  profile?: ProfileSummary;
+  error?: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (xs: number[]) => {
+  const s = Float64Array.from(xs).sort();
+  return { p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), max: s.length ? s[s.length - 1] : NaN, count: s.length };
+};
+
+async function openBenchDb(target: Target, poolSize = 10): Promise<Db> {
+  const config = loadConfig(triageEnv(target));
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize });
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return db;
+}
+
+async function setRouting(server: RunningServer, enabled: boolean): Promise<void> {
+  await requestJson(
+    server.baseUrl,
+    { method: 'PUT', path: '/api/v1/settings/routing', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ enabled }) },
+    200,
+  );
+}
+
+/** Waits `settleS` from `readyAt`, then until a light request answers quickly (PGlite's VACUUM after 30 s blocks the database). */
+async function settle(server: RunningServer, readyAt: number): Promise<void> {
+  const wait = readyAt + settleS * 1000 - performance.now();
+  if (wait > 0) {
+    log(`settling ${fmt.n(wait / 1000)} s (the routing sweep drains the seeded queue at 15 s, maintenance runs at 30 s)`);
+    await sleep(wait);
+  }
+  const deadline = performance.now() + 120_000;
+  let fast = 0;
+  while (fast < 3 && performance.now() < deadline) {
+    const t0 = performance.now();
+    await requestJson(server.baseUrl, { method: 'GET', path: '/api/v1/settings/routing', headers: { authorization: `Bearer ${server.token}` } }, 200);
+    fast = performance.now() - t0 < 50 ? fast + 1 : 0;
+    if (fast < 3) await sleep(200);
+  }
+}
+
+mkdirSync(OUT_DIR, { recursive: true });
+const startedAt = new Date();
+const command = commandLine('bench:routing');
+const pgVersion = await postgresVersion(options.pgAdminUrl);
+const m = machine(pgVersion, pgVersion ? await postgresSettings(options.pgAdminUrl) : undefined);
+log(`bench:routing — ${fmt.n(sizes.openTickets)} open tickets, ${sizes.agents} agents in ${sizes.groups} groups; routing off/on/on/off, ${halfS} s each (+${options.warmupS} s warm-up), concurrency ${levels.join(', ')}, on ${options.databases.join(' and ')}`);
+log(`machine: ${machineLine(m)}`);
+if (options.durationS < 20) log('note: runs shorter than 20 s check that the benchmark works; they are not results.');
+
+const results: DbResult[] = [];
+for (const database of options.databases) {
+  const res: DbResult = { database, runs: [], modes: [] };
+  results.push(res);
+  try {
+    if (database === 'postgres' && !pgVersion) throw new Error(`PostgreSQL is not reachable at ${options.pgAdminUrl}`);
+    const bdb = await freshDatabase(database, options.pgAdminUrl, 'routing');
+    try {
+      // seed before the server starts (PGlite allows one process)
+      log(`${database}: seeding ${fmt.n(sizes.openTickets)} open tickets, ${sizes.agents} agents, ${ruleSpecs(sizes.groups).length} rules …`);
+      {
+        const db = await openBenchDb(bdb.target);
+        try {
+          res.seed = await seedRouting(db, sizes);
+        } finally {
+          await db.close();
+        }
+      }
+      const sd = res.seed;
+      log(`${database}: seeded in ${fmt.n(sd.seconds, 1)} s; agent load ${sd.loadMin}–${sd.loadMax}, capacity ${sd.capacityMin}–${sd.capacityMax}, ${fmt.n(sd.freeSlots)} free slots`);
+
+      const server = await startTriage(bdb.target, { name: `routing-${database}`, profile: options.profile, roles: options.roles, poolSize: options.poolSize });
+      const readyAt = performance.now();
+      const sampler = new ProcSampler(server.pid, bdb.name);
+      const tap = new ServerTimingTap();
+      let since: Date | undefined;
+      try {
+        await settle(server, readyAt);
+        since = new Date(Date.now() - 1000);
+        for (const c of levels) {
+          const windows: { on: boolean; w: TapWindow; run: Run }[] = [];
+          for (const [k, on] of ORDER.entries()) {
+            await setRouting(server, on);
+            if (bdb.target.kind === 'postgres') await checkpoint(bdb.target.databaseUrl);
+            const body = routingBodies(`${Date.now().toString(36)}r${c}p${k}`, 3000 + 10 * c + k, sizes.groups);
+            let usage: Usage | undefined;
+            let w: TapWindow | undefined;
+            const r = await runLoad({
+              baseUrl: server.baseUrl,
+              concurrency: c,
+              durationS: halfS,
+              warmupS: options.warmupS,
+              next: (i) => ({
+                method: 'POST',
+                path: '/api/v1/tickets',
+                headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+                body: body(i),
+              }),
+              expectStatus: 201,
+              onMeasureStart: () => {
+                sampler.begin();
+                tap.begin();
+              },
+              onMeasureEnd: () => {
+                usage = sampler.end();
+                w = tap.end();
+              },
+            });
+            const run = { ...r, ...usage!, label: `${database} routing ${on ? 'on' : 'off'} (${k + 1} of 4)`, mode: (on ? 'on' : 'off') as Mode };
+            res.runs.push(run);
+            windows.push({ on, w: w!, run });
+            const d = on ? pct(w!.routingMs) : undefined;
+            log(`${runLine(run, 'tickets')}${d ? `; routing decision p50 ${fmt.ms(d.p50)} ms, p99 ${fmt.ms(d.p99)} ms (${fmt.n(d.count)}), queued ${w!.queued}` : ''}`);
+          }
+          for (const mode of ['off', 'on'] as Mode[]) {
+            const ws = windows.filter((x) => (x.on ? 'on' : 'off') === mode);
+            const ok = ws.reduce((a, x) => a + x.run.ok, 0);
+            const elapsed = ws.reduce((a, x) => a + x.run.elapsedS, 0);
+            const http = pct(ws.flatMap((x) => x.w.httpMs));
+            const summary: ModeSummary = {
+              mode, concurrency: c, rps: ok / elapsed, requests: ws.reduce((a, x) => a + x.run.requests, 0), errors: ws.reduce((a, x) => a + x.run.errors, 0),
+              httpMs: { p50: http.p50, p95: http.p95, p99: http.p99, max: http.max },
+              queued: ws.reduce((a, x) => a + x.w.queued, 0),
+            };
+            if (mode === 'on') {
+              summary.decisionMs = pct(ws.flatMap((x) => x.w.routingMs));
+              const methods = new Map<string, number[]>();
+              for (const x of ws) for (const [k, v] of x.w.byMethod) methods.set(k, [...(methods.get(k) ?? []), ...v]);
+              summary.byMethod = [...methods].map(([method, v]) => ({ method, ...pct(v) })).sort((a, b) => b.count - a.count);
+            }
+            res.modes.push(summary);
+          }
+          const off = res.modes.find((x) => x.mode === 'off' && x.concurrency === c)!;
+          const on = res.modes.find((x) => x.mode === 'on' && x.concurrency === c)!;
+          log(`${database} c=${c}: off ${fmt.n(off.rps)} tickets/s, on ${fmt.n(on.rps)} tickets/s (${fmt.pct((100 * on.rps) / off.rps)}); routing decision p99 ${fmt.ms(on.decisionMs!.p99)} ms; HTTP p99 off ${fmt.ms(off.httpMs.p99)} ms, on ${fmt.ms(on.httpMs.p99)} ms`);
+        }
+        await setRouting(server, true);
+      } finally {
+        tap.close();
+        sampler.close();
+        res.peakRssMb = sampler.peakOverall / 1024;
+        await server.stop();
+      }
+      const prof = latestProfile(server.profileDir);
+      if (prof) res.profile = summarizeProfile(prof);
+
+      // after the server: what the tickets became, the capacity check, the statement profile
+      const db = await openBenchDb(bdb.target, Number(options.poolSize ?? 10));
+      try {
+        if (since) res.outcome = await createdOutcome(db, since);
+        res.capacityAfterHttp = await capacityReport(db);
+        const cap = res.capacityAfterHttp;
+        log(`${database}: capacity check — ${cap.overCapacity} of ${cap.agents} agents over capacity, ${cap.atCapacity} at capacity, load ${cap.loadMin}–${cap.loadMax}, ${fmt.n(cap.freeSlots)} free slots left, ${cap.queued} tickets queued`);
+        if (statementCreates > 0) {
+          if (bdb.target.kind === 'postgres') await db.exec('VACUUM (ANALYZE)');
+          res.statements = [];
+          for (const c of [...new Set([1, Math.max(...levels)])]) {
+            const p = await profileCreates(db, routingBodies(`stmt${Date.now().toString(36)}c${c}`, 9000 + c, sizes.groups), { creates: statementCreates * (c === 1 ? 1 : 2), concurrency: c });
+            res.statements.push(p);
+            const top = p.rows.filter((r) => r.inDecision).slice(0, 3).map((r) => `${r.label} ${fmt.ms(r.meanMs * r.perCreate)} ms/create`).join(', ');
+            log(`${database}: statement profile c=${c}, ${p.creates} creates: decision p50 ${fmt.ms(p.decisionMs.p50)} ms, p99 ${fmt.ms(p.decisionMs.p99)} ms; top: ${top}`);
+          }
+          const base = res.statements[0];
+          const explained = await explainProfile(db, base);
+          const file = join(OUT_DIR, `routing-explain-${database}.txt`);
+          writeFileSync(
+            file,
+            explained
+              .map((e) => `=== ${e.label} (${e.which} of ${base.creates} at c=1: ${fmt.ms(e.ms)} ms)\nparams: ${JSON.stringify(e.params).slice(0, 600)}\n\n${e.plan}\n`)
+              .join('\n'),
+          );
+          res.explainFile = file;
+          const dominantLabel = base.rows.find((r) => r.inDecision)?.label;
+          const d = explained.find((e) => e.label === dominantLabel && e.which === 'median');
+          if (d) res.dominant = d;
+        }
+        res.capacityFinal = await capacityReport(db);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await bdb.dispose();
+    }
+  } catch (err) {
+    res.error = (err as Error).stack ?? String(err);
+    log(`${database}: FAILED — ${(err as Error).message}`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// targets
+
+const top = Math.max(...levels);
+const checks: TargetCheck[] = [];
+for (const r of results) {
+  const on = r.modes.find((x) => x.mode === 'on' && x.concurrency === top);
+  const off = r.modes.find((x) => x.mode === 'off' && x.concurrency === top);
+  const name = r.database === 'pglite' ? 'PGlite' : 'PostgreSQL';
+  checks.push({
+    target: `${name}: routing decision p99 ≤ ${TARGET_DECISION_P99_MS} ms at c=${top} (Server-Timing)`,
+    measured: on?.decisionMs ? `${fmt.ms(on.decisionMs.p99)} ms${on.decisionMs.p99 > TARGET_DECISION_P99_MS ? ` (${fmt.n(on.decisionMs.p99 / TARGET_DECISION_P99_MS, 1)}× the target)` : ''}` : '—',
+    met: on?.decisionMs ? on.decisionMs.p99 <= TARGET_DECISION_P99_MS : null,
+  });
+  checks.push({
+    target: `${name}: tickets/s with routing on ≥ ${TARGET_RATIO * 100}% of routing off at c=${top}`,
+    measured: on && off ? `${fmt.pct((100 * on.rps) / off.rps)} (${fmt.n(on.rps)} / ${fmt.n(off.rps)})` : '—',
+    met: on && off ? on.rps >= TARGET_RATIO * off.rps : null,
+  });
+  const cap = r.capacityFinal ?? r.capacityAfterHttp;
+  checks.push({
+    target: `${name}: no agent over capacity afterwards`,
+    measured: cap ? `${cap.overCapacity} of ${cap.agents}${cap.worst ? ` (worst: ${cap.worst.name} ${cap.worst.load} / ${cap.worst.capacity})` : ''}` : '—',
+    met: cap ? cap.overCapacity === 0 : null,
+  });
+}
+const allRuns = results.flatMap((r) => r.runs);
+checks.push({
+  target: 'no failed requests',
+  measured: allRuns.length ? String(allRuns.reduce((a, r) => a + r.errors, 0)) : '—',
+  met: allRuns.length && results.every((r) => !r.error) ? allRuns.every((r) => r.errors === 0) : false,
+});
+
+// ---------------------------------------------------------------------------
+// report
+
+const rules = ruleSpecs(sizes.groups);
+const ruleTypes = rules.slice(2).reduce<Record<string, number>>((a, r) => ((a[r.action.type] = (a[r.action.type] ?? 0) + 1), a), {});
+const seeded = results.find((r) => r.seed)?.seed;
+const md: string[] = [
+  `## Routing — ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+  '',
+  `Command: \`${command}\``,
+  '',
+  `Machine: ${machineLine(m)}.`,
+  '',
+  `Database (seeded in SQL before the server starts, then VACUUM (ANALYZE)): ${sizes.groups} groups; ${sizes.agents} agents (${Math.round(sizes.agents / sizes.groups)} per group), all online, capacity ${seeded ? `${seeded.capacityMin}–${seeded.capacityMax}` : '250–300'}; ${fmt.n(sizes.openTickets)} open tickets (${fmt.n(sizes.openTickets - sizes.queuedTickets)} assigned — ${seeded ? `${seeded.loadMin}–${seeded.loadMax}` : '~200'} per agent — and ${fmt.n(sizes.queuedTickets)} waiting in their group's queue) and ${fmt.n(sizes.otherTickets)} pending/resolved/closed ones; ${fmt.n(sizes.requesters + 500)} requesters; ${rules.length} assignment rules — VIP critical tickets (tag and priority) and a keyword rule first, then one per group by category: ${Object.entries(ruleTypes).map(([t, n]) => `${n} ${t}`).join(', ')} (skill_based: ${Object.entries(SKILL_RULES).map(([c, k]) => `${c} needs ${k.skills.join(', ')}${k.withGroup ? ' within its group' : ' over all agents'}, held by ${k.holders}`).join('; ')}). Seeding took ${results.filter((r) => r.seed).map((r) => `${fmt.n(r.seed!.seconds, 1)} s on ${r.database}`).join(', ') || '—'}.`,
+  '',
+  `Load: the bodies of bench:create (80% new requesters, 20% known ones, 30% with an organization, varied priority, tags …) with the category drawn uniformly from the ${sizes.groups} groups' categories, so every rule gets traffic. One server per database; after it is ready, ${settleS} s pass (the routing sweep drains the seeded queue, the first maintenance run — VACUUM on PGlite — is over), then four runs at each concurrency, routing switched through \`PUT /api/v1/settings/routing\`: off, on, on, off, each ${options.warmupS} s warm-up + ${halfS} s measured (${options.durationS} s per mode; the ABBA order cancels drift from the growing tables). "Routing decision" is the \`Server-Timing: routing;dur\` of each create answer: \`decide()\` in src/domain/routing/engine.ts, lock waits included — not the rule/settings lookup (\`loadRoutingConfig\`, made with routing off too) nor the decision's history row. HTTP latencies per mode are merged over both runs (request start → response headers).${options.durationS < 20 ? ' **Short run: a check that the benchmark works, not a result.**' : ''}`,
+  '',
+  table(
+    ['database', 'clients', 'tickets/s off', 'tickets/s on', 'on ÷ off', 'decision p50 ms', 'decision p95 ms', 'decision p99 ms', 'decision max ms', 'HTTP p50 ms off → on', 'HTTP p99 ms off → on', 'errors', 'queued (no agent free)'],
+    results.flatMap((r) =>
+      levels.map((c) => {
+        const off = r.modes.find((x) => x.mode === 'off' && x.concurrency === c);
+        const on = r.modes.find((x) => x.mode === 'on' && x.concurrency === c);
+        if (!off || !on) return [r.database, c, '—', '—', '—', '—', '—', '—', '—', '—', '—', '—', '—'];
+        const d = on.decisionMs!;
+        return [
+          r.database, c, fmt.n(off.rps), fmt.n(on.rps), fmt.pct((100 * on.rps) / off.rps), fmt.ms(d.p50), fmt.ms(d.p95), fmt.ms(d.p99), fmt.ms(d.max),
+          `${fmt.ms(off.httpMs.p50)} → ${fmt.ms(on.httpMs.p50)}`, `${fmt.ms(off.httpMs.p99)} → ${fmt.ms(on.httpMs.p99)}`, off.errors + on.errors, on.queued,
+        ];
+      }),
+    ),
+  ),
+  '',
+  'Each run:',
+  '',
+  runsTable(allRuns, 'database and mode', 'tickets'),
+  '',
+  `Server peak RSS over its whole life once ready: ${startupPeaks(results) || '—'}.`,
+];
+for (const r of results) if (r.error) md.push('', `**${r.database} failed:** \`${r.error.split('\n')[0]}\``);
+const errs = errorNotes(allRuns);
+if (errs) md.push('', errs);
+
+const methodRows = results.flatMap((r) => r.modes.filter((x) => x.mode === 'on').flatMap((x) => (x.byMethod ?? []).map((b) => [r.database, x.concurrency, b.method, fmt.n(b.count), fmt.ms(b.p50), fmt.ms(b.p99)])));
+if (methodRows.length) {
+  md.push('', 'Routing decision by method (routing on, both runs):', '', table(['database', 'clients', 'method', 'decisions', 'p50 ms', 'p99 ms'], methodRows));
+}
+
+const capRows = results.filter((r) => r.capacityFinal || r.capacityAfterHttp).map((r) => {
+  const a = r.capacityAfterHttp;
+  const f = r.capacityFinal ?? a!;
+  const o = r.outcome;
+  return [
+    r.database,
+    o ? `${fmt.n(o.total)}: ${fmt.n(o.assigned)} assigned (${Object.entries(o.byMethod).map(([k, v]) => `${k} ${fmt.n(v)}`).join(', ')}), ${fmt.n(o.queued)} queued, ${fmt.n(o.unrouted)} unrouted (routing off)` : '—',
+    a ? `${a.overCapacity} over, ${a.atCapacity} at capacity; load ${a.loadMin}–${a.loadMax}; ${fmt.n(a.freeSlots)} free slots; ${a.queued} queued` : '—',
+    `${f.overCapacity} over, ${f.atCapacity} at capacity; load ${f.loadMin}–${f.loadMax}`,
+  ];
+});
+if (capRows.length) {
+  md.push(
+    '',
+    'Capacity check from the database after the server stopped (load counted as routing counts it, `load_statuses()`; "final" also includes the statement profile\'s creates):',
+    '',
+    table(['database', 'tickets created over HTTP', 'agents after the HTTP runs', 'final'], capRows),
+  );
+}
+
+const stmtSections = results.filter((r) => r.statements?.length);
+if (stmtSections.length) {
+  md.push(
+    '',
+    `Where a decision's time goes: after the HTTP runs, the real \`createTicket\` runs in-process on the same database (routing on; PostgreSQL through a pool of ${options.poolSize ?? 10}, like the server) through a wrapper that times each statement (round trip and lock waits included); ${statementCreates} creates at c=1 and ${statementCreates * 2} at c=${Math.max(...levels)}. Statements marked ✓ are \`decide()\`'s; "share" is of the summed time of those. The EXPLAIN (ANALYZE, BUFFERS) of each — prepared, after five executions, i.e. the plan a server connection settles on — is in \`bench/out/routing-explain-<database>.txt\`.`,
+  );
+  for (const r of stmtSections) {
+    for (const p of r.statements!) {
+      md.push(
+        '',
+        `${r.database}, c=${p.concurrency}, ${p.creates} creates (${fmt.n(p.creates / p.seconds)} /s): decision p50 ${fmt.ms(p.decisionMs.p50)} ms, p99 ${fmt.ms(p.decisionMs.p99)} ms; whole createTicket p50 ${fmt.ms(p.createMs.p50)} ms, p99 ${fmt.ms(p.createMs.p99)} ms.`,
+        '',
+        table(
+          ['statement', 'decision', 'per create', 'mean ms', 'p50 ms', 'p99 ms', 'max ms', 'share of decision', 'share of create'],
+          p.rows.map((s) => [
+            `\`${s.label.replace(/\|/g, '\\|')}\``, s.inDecision ? '✓' : '', fmt.n(s.perCreate, 2), fmt.ms(s.meanMs), fmt.ms(s.p50Ms), fmt.ms(s.p99Ms), fmt.ms(s.maxMs),
+            s.shareOfDecision !== undefined ? fmt.pct(s.shareOfDecision) : '', fmt.pct(s.shareOfCreate),
+          ]),
+        ),
+      );
+    }
+  }
+  for (const r of stmtSections) {
+    if (!r.dominant) continue;
+    md.push(
+      '',
+      `<details><summary>${r.database}: EXPLAIN (ANALYZE, BUFFERS) of the decision's costliest statement, \`${r.dominant.label}\` (median execution at c=1, ${fmt.ms(r.dominant.ms)} ms)</summary>`,
+      '',
+      '```',
+      r.dominant.plan,
+      '```',
+      '',
+      '</details>',
+    );
+  }
+}
+md.push('', 'Targets (issue: routing adds ≤ 2 ms at p99, the create rate stays ≥ 80% of the rate with routing off):', '', targetsTable(checks));
+for (const r of results) if (r.profile) md.push('', profileMarkdown(`${r.database}, whole server lifetime`, r.profile));
+
+const written = writeResults({
+  markdown: md.join('\n'),
+  jsonName: 'routing-last.json',
+  writeMarkdown: options.writeResults,
+  json: {
+    kind: 'routing', startedAt: startedAt.toISOString(), command, machine: m, options, sizes, levels, settleS, rules,
+    results: results.map((r) => ({ ...r, statements: r.statements?.map((p) => ({ ...p, samples: undefined })) })),
+    targets: checks,
+  },
+});
+log(`wrote ${[written.markdown, written.json].filter(Boolean).join(' and ')}`);
+console.log(`\n${targetsTable(checks)}\n`);
+process.exit(results.some((r) => r.error) || allRuns.some((r) => r.errors > 0) ? 1 : 0);
