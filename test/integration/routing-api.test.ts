@@ -659,7 +659,8 @@ describe(`routing API (${DB_KIND})`, () => {
     const history = await historyOf(t, x.id);
     expect(history.map((h) => h.changeType)).toEqual(['created', 'assigned']);
     const h = history[1];
-    expect(h).toMatchObject({ field: 'assignee', actorType: 'agent', changedBy: t.admin.id, changedFrom: { assigneeId: null, groupId: null } });
+    // routing decisions are Triage's own: written by the system, not by whoever created the ticket
+    expect(h).toMatchObject({ field: 'assignee', actorType: 'system', changedBy: null, changedFrom: { assigneeId: null, groupId: null } });
     expect(h.changedTo).toMatchObject({ assigneeId: free.id, assigneeName: 'Free', group: 'ops', method: 'least_busy', ruleId: r.id, queued: false });
     expect((h.changedTo!.candidates as Candidate[]).map((c) => [c.agentId, c.reason]).sort()).toEqual(
       [[free.id, 'chosen'], [full.id, 'at_capacity'], [off.id, 'offline'], [away.id, 'away']].sort(),

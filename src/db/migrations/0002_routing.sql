@@ -21,6 +21,12 @@ ALTER TABLE tickets
   -- set while the ticket waits for an agent to be free (NULL: not waiting, or a
   -- queue agents pick from by hand)
   ADD COLUMN queued_at        timestamptz,
+  -- a waiting ticket only this agent may take (a specific_agent rule whose agent was away)
+  ADD COLUMN routing_agent_id uuid REFERENCES agents(id) ON DELETE SET NULL,
+  -- agents who gave the ticket up: the queue never hands it back to them
+  ADD COLUMN routing_excluded uuid[] NOT NULL DEFAULT '{}',
+  -- in a queue agents pick from by hand (a `group` rule): never assigned automatically
+  ADD COLUMN manual_queue     boolean NOT NULL DEFAULT false,
   -- the latest routing decision: method, rule, candidates and why each was skipped
   ADD COLUMN assignment       jsonb;
 

@@ -183,7 +183,7 @@ export interface QueuedTicket {
  */
 export async function claimQueuedTickets(
   db: Db,
-  agent: { groupIds: string[]; skills: string[] },
+  agent: { id: string; groupIds: string[]; skills: string[] },
   limit: number,
 ): Promise<QueuedTicket[]> {
   const r = await db.query<QueuedTicket>(
@@ -191,14 +191,15 @@ export async function claimQueuedTickets(
       WHERE queued_at IS NOT NULL AND assignee_id IS NULL AND status IN ('new','open','in_progress')
         AND (assignee_group_id IS NULL OR assignee_group_id = ANY($1::uuid[]))
         AND routing_skills <@ $2::text[]
+        AND (routing_agent_id IS NULL OR routing_agent_id = $4) AND NOT ($4 = ANY(routing_excluded))
       ORDER BY priority_rank, created_at, id
       LIMIT $3 FOR UPDATE SKIP LOCKED`,
-    [agent.groupIds, agent.skills, limit],
+    [agent.groupIds, agent.skills, limit, agent.id],
   );
   return r.rows;
 }
 
-/** Gives claimed queued tickets to an agent in one statement; returns their new versions. */
+/** Gives claimed queued tickets to an agent in one statement (each decision names the ticket's own group). */
 export async function assignQueuedTickets(
   db: Db,
   ids: string[],
@@ -207,7 +208,8 @@ export async function assignQueuedTickets(
   now: Date,
 ): Promise<void> {
   await db.query(
-    `UPDATE tickets SET assignee_id = $2, queued_at = NULL, assignment = $3::jsonb,
+    `UPDATE tickets t SET assignee_id = $2, queued_at = NULL, routing_agent_id = NULL,
+            assignment = jsonb_set($3::jsonb, '{group}', coalesce(to_jsonb((SELECT slug FROM groups g WHERE g.id = t.assignee_group_id)), 'null'::jsonb)),
             updated_at = $4, version = version + 1
       WHERE id = ANY($1::uuid[])`,
     [ids, agentId, JSON.stringify(assignment), now],
@@ -218,10 +220,10 @@ export async function assignQueuedTickets(
 export async function lockOpenTicketsOf(
   db: Db,
   agentId: string,
-): Promise<{ id: string; assignee_group_id: string | null; group: string | null; routing_skills: string[] }[]> {
+): Promise<{ id: string; assignee_group_id: string | null; group: string | null; routing_skills: string[]; manual_queue: boolean }[]> {
   return (
-    await db.query<{ id: string; assignee_group_id: string | null; group: string | null; routing_skills: string[] }>(
-      `SELECT t.id, t.assignee_group_id, g.slug AS group, t.routing_skills FROM tickets t
+    await db.query<{ id: string; assignee_group_id: string | null; group: string | null; routing_skills: string[]; manual_queue: boolean }>(
+      `SELECT t.id, t.assignee_group_id, g.slug AS group, t.routing_skills, t.manual_queue FROM tickets t
          LEFT JOIN groups g ON g.id = t.assignee_group_id
         WHERE t.assignee_id = $1 AND t.status IN ('new','open','in_progress')
         ORDER BY t.priority_rank, t.created_at FOR UPDATE OF t SKIP LOCKED`,
@@ -240,7 +242,8 @@ export async function agentsWithWork(db: Db): Promise<string[]> {
                      WHERE t.queued_at IS NOT NULL AND t.assignee_id IS NULL AND t.status IN ('new','open','in_progress')
                        AND (t.assignee_group_id IS NULL
                             OR t.assignee_group_id IN (SELECT group_id FROM agent_groups WHERE agent_id = a.id))
-                       AND t.routing_skills <@ a.skills)
+                       AND t.routing_skills <@ a.skills
+                       AND (t.routing_agent_id IS NULL OR t.routing_agent_id = a.id) AND NOT (a.id = ANY(t.routing_excluded)))
       ORDER BY a.last_assigned_at NULLS FIRST, a.id`,
   );
   return r.rows.map((x) => x.id);

@@ -27,6 +27,9 @@ export interface TicketRow {
   priority_score: number | null;
   priority_factors: Record<string, unknown> | null;
   routing_skills: string[];
+  routing_agent_id: string | null;
+  routing_excluded: string[];
+  manual_queue: boolean;
   queued_at: Date | null;
   assignment: Record<string, unknown> | null;
   version: number;
@@ -144,6 +147,8 @@ export interface NewTicket {
   priorityFactors: unknown;
   queuedAt: Date | null;
   routingSkills: string[];
+  routingAgentId: string | null;
+  manualQueue: boolean;
   assignment: unknown;
 }
 
@@ -168,8 +173,9 @@ export async function insertTicket(
     `WITH t AS (
        INSERT INTO tickets (subject, description, status, priority, category, subcategory, requester_id,
            assignee_group_id, source, channel, tags, custom_fields, due_date, external_id, follow_up_of, created_by,
-           created_at, updated_at, assignee_id, priority_score, priority_factors, queued_at, routing_skills, assignment)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$17,$21,$22,$23::jsonb,$24,$25,$26::jsonb) RETURNING *),
+           created_at, updated_at, assignee_id, priority_score, priority_factors, queued_at, routing_skills, assignment,
+           routing_agent_id, manual_queue)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$17,$21,$22,$23::jsonb,$24,$25,$26::jsonb,$30,$31) RETURNING *),
      h AS (
        INSERT INTO ticket_history (ticket_id, changed_by, actor_type, change_type, field, changed_from, changed_to, comment, created_at)
        SELECT t.id, $18::uuid, $19::text, 'created', NULL, NULL::jsonb, jsonb_build_object('number', t.number) || $20::jsonb, NULL, $17::timestamptz FROM t
@@ -186,6 +192,7 @@ export async function insertTicket(
       created.assigned ? JSON.stringify(created.assigned.changedFrom) : null,
       created.assigned ? JSON.stringify(created.assigned.changedTo) : null,
       created.assigned?.comment ?? null,
+      t.routingAgentId, t.manualQueue,
     ],
   );
   return r.rows[0];
@@ -208,6 +215,9 @@ export type TicketChanges = Partial<{
   closed_at: Date | null;
   queued_at: Date | null;
   routing_skills: string[];
+  routing_agent_id: string | null;
+  routing_excluded: string[];
+  manual_queue: boolean;
   assignment: unknown;
 }>;
 

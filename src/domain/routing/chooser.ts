@@ -74,6 +74,8 @@ export interface Plan {
   skills: string[];
   /** false for a queue agents pick from by hand (`group` action) */
   autoAssign: boolean;
+  /** 'redispatch': the ticket lost its agent and is routed again within its group (no rule involved) */
+  origin?: 'redispatch';
 }
 
 const lower = (xs: string[]) => xs.map((x) => x.toLowerCase());
@@ -213,7 +215,9 @@ export function recordCandidates(candidates: Candidate[], chosen: string | null)
 /** One line an agent can read: why the ticket went where it went. */
 export function explain(plan: Plan, chosen: { name: string } | null, candidates: Candidate[]): string {
   const how =
-    plan.ruleId === null
+    plan.origin === 'redispatch'
+      ? `Routed again: round robin ${plan.group ? `in ${plan.group}` : 'over all agents'}`
+      : plan.ruleId === null
       ? 'No rule matched: round robin over all agents'
       : `Rule "${plan.ruleName}": ${plan.method.replaceAll('_', ' ')}${plan.group ? ` in ${plan.group}` : ''}${plan.skills.length ? ` (skills ${plan.skills.join(', ')})` : ''}`;
   const skipped = candidates.filter((c) => !c.eligible && c.reason !== 'chosen').slice(0, 5);

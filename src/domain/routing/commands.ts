@@ -119,7 +119,14 @@ export async function writeSettings<K extends SettingsKey>(ctx: Ctx, key: K, pat
     const current = withDefaults(SETTINGS[key].defaults, await getSetting(db, key));
     const parsed = SETTINGS[key].schema.safeParse({ ...current, ...patch });
     if (!parsed.success) {
-      throw Errors.validation(parsed.error.issues.map((i) => ({ path: ['body', ...i.path].join('.'), message: i.message })));
+      // the same paths the request validator gives: the field itself, each unknown key by name
+      throw Errors.validation(
+        parsed.error.issues.flatMap((i) =>
+          i.code === 'unrecognized_keys'
+            ? i.keys.map((k) => ({ path: [...i.path, k].join('.'), message: `Unknown setting "${k}"` }))
+            : [{ path: i.path.join('.') || 'body', message: i.message }],
+        ),
+      );
     }
     await putSetting(db, key, parsed.data, ctx.clock.now());
     return parsed.data as (typeof SETTINGS)[K]['defaults'];

@@ -17,7 +17,7 @@ import type { Clock } from '../../platform/clock.ts';
 import { SYSTEM_ACTOR, type Actor } from '../context.ts';
 import {
   assignQueuedTickets, claimQueuedTickets, countLoad, loadPool, loadRoutingConfig, lockAgent, lockCursor, lockOpenTicketsOf,
-  recordAssignment, type LockedAgent,
+  recordAssignment, getSetting, type LockedAgent,
 } from '../../db/repositories/routing.ts';
 import { insertHistory, type HistoryEntry } from '../../db/repositories/conversation.ts';
 import { updateTicketRow } from '../../db/repositories/tickets.ts';
@@ -49,6 +49,10 @@ export interface Decision {
   queued: boolean;
   /** skills the ticket needs from an agent (kept for when it waits in the queue again) */
   skills: string[];
+  /** a queued ticket only this agent may take (specific_agent away, and no group to fall back on) */
+  reservedFor: string | null;
+  /** the ticket sits in a queue agents pick from by hand */
+  manualQueue: boolean;
   record: AssignmentRecord;
   explanation: string;
   /** how long the decision took, lock waits included */
@@ -135,6 +139,8 @@ export async function decide(
       group: effective.group,
       queued,
       skills: effective.skills,
+      reservedFor: queued && effective.method === 'specific_agent' && !groupId ? effective.agentId : null,
+      manualQueue: !effective.autoAssign,
       record: {
         method: effective.method,
         ruleId: effective.ruleId,
@@ -240,6 +246,7 @@ export function planNewTicket(ctx: RoutingContext, facts: TicketFacts): Plan {
 export function planRedispatch(t: { group: string | null; skills: string[]; queueOnly: boolean }): Plan {
   return {
     ruleId: null, ruleName: null, method: 'round_robin', group: t.group, agentId: null, skills: t.skills, autoAssign: !t.queueOnly,
+    origin: 'redispatch',
   };
 }
 
@@ -286,10 +293,11 @@ export async function drainQueue(
     const now = deps.clock.now();
     const agent = await lockAgent(db, agentId, opts.skipLocked ?? false);
     if (!agent || agent === 'locked' || !agent.active || agent.status !== 'online') return [];
+    if (!withDefaults(DEFAULT_ROUTING_SETTINGS, await getSetting(db, 'routing')).enabled) return [];
     const load = await countLoad(db, agentId);
     const free = agent.capacity - load;
     if (free <= 0) return [];
-    const tickets = await claimQueuedTickets(db, { groupIds: agent.groups, skills: agent.skills }, free);
+    const tickets = await claimQueuedTickets(db, { id: agentId, groupIds: agent.groups, skills: agent.skills }, free);
     if (tickets.length === 0) return [];
     const ids = tickets.map((t) => t.id);
     const record: AssignmentRecord = {
@@ -341,14 +349,14 @@ export async function drainAfterCommit(ctx: { db: Db; clock: Clock; log?: { warn
 export async function returnTicketsToQueue(db: Db, now: Date, agentId: string, actor: Actor): Promise<number> {
   const tickets = await lockOpenTicketsOf(db, agentId);
   for (const t of tickets) {
-    const d = await decide(db, now, planRedispatch({ group: t.group, skills: t.routing_skills, queueOnly: false }), {
+    const d = await decide(db, now, planRedispatch({ group: t.group, skills: t.routing_skills, queueOnly: t.manual_queue }), {
       mode: 'skip',
       exclude: new Set([agentId]),
     });
     await updateTicketRow(
       db,
       t.id,
-      { assignee_id: d.agent?.id ?? null, queued_at: d.queued ? now : null, assignment: d.record },
+      { assignee_id: d.agent?.id ?? null, queued_at: d.queued ? now : null, assignment: d.record, routing_agent_id: null },
       now,
     );
     const h = decisionHistory({ id: t.id, assigneeId: agentId, groupId: t.assignee_group_id }, d, actor);

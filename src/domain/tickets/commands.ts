@@ -100,6 +100,8 @@ export async function createTicket(ctx: Ctx, input: CreateTicketInput, files: St
         priorityFactors: priorityRecord(score),
         queuedAt: decision?.queued ? now : null,
         routingSkills: decision?.skills ?? [],
+        routingAgentId: decision?.reservedFor ?? null,
+        manualQueue: decision?.manualQueue ?? false,
         assignment: decision?.record ?? null,
       },
       {
@@ -361,13 +363,18 @@ async function rerouteAfterChange(
   if (assignee === null && isWaiting(status) && (assigneeChanged || groupChanged || (reopened && ticket.queued_at !== null))) {
     const settings = withDefaults(DEFAULT_ROUTING_SETTINGS, await getSetting(db, 'routing'));
     if (settings.enabled) {
-      const queueOnly = !groupChanged && (ticket.assignment as AssignmentRecord | null)?.method === 'group';
+      // A ticket taken from a pick-by-hand queue and released goes back to that queue, unassigned.
+      const queueOnly = ticket.manual_queue && !groupChanged;
       const plan = planRedispatch({ group: groupId ? await groupSlug(db, groupId) : null, skills: ticket.routing_skills, queueOnly });
-      const exclude = new Set(ticket.assignee_id ? [ticket.assignee_id] : []);
-      const d: Decision = await decide(db, now, plan, { mode: 'skip', exclude });
+      // The agent who gave the ticket up is never handed it back by the queue.
+      const excluded = assigneeChanged && ticket.assignee_id ? [ticket.assignee_id] : [];
+      const d: Decision = await decide(db, now, plan, { mode: 'skip', exclude: new Set(excluded) });
       changes.assignee_id = d.agent?.id ?? null;
       changes.queued_at = d.queued ? now : null;
       changes.assignment = d.record;
+      changes.routing_agent_id = null;
+      changes.manual_queue = queueOnly;
+      if (excluded.length) changes.routing_excluded = excluded;
       history.push(decisionHistory({ id: ticket.id, assigneeId: assignee, groupId }, d, SYSTEM_ACTOR));
     }
   }
@@ -445,6 +452,8 @@ async function applyAssignment(
   if (from.assigneeId === to.assigneeId && from.groupId === to.groupId) return;
   changes.assignee_id = assigneeId;
   changes.assignee_group_id = groupId;
+  // a queue chosen by hand is routed like any group's; only a `group` rule makes a pick-by-hand queue
+  if (groupId !== ticket.assignee_group_id) changes.manual_queue = false;
   if (assigneeId) {
     changes.queued_at = null;
     changes.assignment = {
