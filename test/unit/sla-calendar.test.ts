@@ -6,6 +6,8 @@ import {
   type Calendar, type Holiday, type OpeningInterval, type Weekday,
 } from '../../src/domain/sla/calendar.ts';
 
+/** SLA_PROPERTY_RUNS=10 runs every property ten times as often */
+const runs = (n: number) => n * Number(process.env.SLA_PROPERTY_RUNS ?? 1);
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
@@ -427,7 +429,7 @@ describe('properties', () => {
         expect(end.getTime()).toBeGreaterThanOrEqual(a);
         expect(Math.abs(businessTimeBetween(new Date(a), end, c) - m)).toBeLessThan(1e-6);
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 
@@ -437,7 +439,7 @@ describe('properties', () => {
         const end = addBusinessTime(new Date(a), m, c);
         expect(isBusinessTime(new Date(end.getTime() - 1), c)).toBe(true);
       }),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     );
   });
 
@@ -447,7 +449,7 @@ describe('properties', () => {
         const [m1, m2] = x <= y ? [x, y] : [y, x];
         expect(addBusinessTime(new Date(a), m1, c).getTime()).toBeLessThanOrEqual(addBusinessTime(new Date(a), m2, c).getTime());
       }),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     );
   });
 
@@ -459,7 +461,7 @@ describe('properties', () => {
         const twice = addBusinessTime(addBusinessTime(new Date(a), k1 / MIN, c), k2 / MIN, c);
         expect(twice.getTime()).toBe(once.getTime());
       }),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     );
   });
 
@@ -475,7 +477,7 @@ describe('properties', () => {
         if (b >= a) expect(ab).toBeGreaterThanOrEqual(0);
         if (b >= a) expect(ab).toBeLessThanOrEqual((b - a) / MIN + 1e-9);
       }),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     );
   });
 
@@ -487,7 +489,7 @@ describe('properties', () => {
         expect(businessTimeBetween(new Date(a), next, c)).toBe(0);
         expect(next.getTime() === a || !isBusinessTime(new Date(a), c)).toBe(true);
       }),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     );
   });
 
@@ -530,7 +532,7 @@ describe('properties', () => {
         const to = from + w.length * MIN;
         expect(businessTimeBetween(new Date(from), new Date(to), c)).toBe(oracle(c, from, to));
       }),
-      { numRuns: 40 },
+      { numRuns: runs(40) },
     );
   });
 });

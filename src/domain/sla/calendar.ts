@@ -25,9 +25,14 @@ import { z } from 'zod';
  * disjoint as instants, and "24:00" of one day is exactly "00:00" of the next
  * (20:00–24:00 and 00:00–04:00 chain without a gap across midnight).
  *
+ * UTC offsets come from the runtime's time-zone data (ICU, through luxon) and
+ * are cached per zone and local day, and each calendar's business intervals
+ * per local day, so repeated calls cost a few map look-ups per day walked.
+ *
  * Calendars are treated as immutable values: the compiled form is cached per
- * object (re-compiled when `timezone`, `hours` or `holidays` is replaced or the
- * holiday list changes length). Pass a new object after editing one in place.
+ * object and by content (re-compiled when `timezone`, `hours` or `holidays` is
+ * replaced or the holiday list changes length). Pass a new object after
+ * editing one in place.
  */
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -60,7 +65,7 @@ const DAY = 24 * HOUR;
 export const MAX_INTERVALS_PER_DAY = 10;
 export const MAX_HOLIDAYS = 1000;
 
-const ALL_DAY: OpeningInterval[] = [['00:00', '24:00']];
+const ALL_DAY = Object.freeze([Object.freeze(['00:00', '24:00'])]) as unknown as OpeningInterval[];
 
 /** The default calendar: always open (every day 00:00–24:00, UTC, no holidays). */
 export const TWENTY_FOUR_SEVEN: Calendar = Object.freeze({
@@ -186,7 +191,11 @@ export type CalendarInput = z.infer<typeof CalendarInput>;
 const WINDOW = 18 * HOUR;
 /** offset probes across a day's window; DST changes are months apart */
 const PROBE = 6 * HOUR;
-const CACHE_LIMIT = 20_000;
+/** cached days per zone and per calendar (a full cache is emptied, not evicted entry by entry) */
+const ZONE_DAYS_CACHED = 10_000;
+const CALENDAR_DAYS_CACHED = 5_000;
+/** distinct calendars (by content) kept compiled */
+const CALENDARS_CACHED = 200;
 
 /**
  * The UTC offsets around one local day: segment k starts at instant t[k]
@@ -247,7 +256,7 @@ function zoneDay(zc: ZoneCache, n: number): ZoneDay {
     }
     lo = p;
   }
-  if (zc.days.size >= CACHE_LIMIT) zc.days.clear();
+  if (zc.days.size >= ZONE_DAYS_CACHED) zc.days.clear();
   zc.days.set(n, zd);
   return zd;
 }
@@ -309,7 +318,7 @@ function compile(cal: Calendar): Compiled {
   let fresh = byContent.get(key);
   if (!fresh) {
     fresh = compileUncached(cal);
-    if (byContent.size >= 1000) byContent.clear();
+    if (byContent.size >= CALENDARS_CACHED) byContent.clear();
     byContent.set(key, fresh);
   }
   // the shared form remembers another object's fields: point it at this one's
@@ -369,7 +378,7 @@ function businessDay(c: Compiled, n: number): BusinessDay {
   let d = c.days.get(n);
   if (d) return d;
   d = computeBusinessDay(c, n);
-  if (c.days.size >= CACHE_LIMIT) c.days.clear();
+  if (c.days.size >= CALENDAR_DAYS_CACHED) c.days.clear();
   c.days.set(n, d);
   return d;
 }
