@@ -11,11 +11,15 @@ import { scheduleMaintenance } from './jobs/maintenance.ts';
 import { scheduleRoutingSweep } from './jobs/routing-sweep.ts';
 import { attachmentStore } from './platform/storage.ts';
 import { hasActiveAdmin } from './db/repositories/agents.ts';
+import { createJobs, type JobQueue } from './jobs/queue.ts';
+import { startWorkers } from './jobs/worker.ts';
 
 export interface Running {
-  app: FastifyInstance;
+  /** the HTTP app and its address; undefined when this process does not have the `web` role */
+  app?: FastifyInstance;
   db: Db;
-  url: string;
+  jobs: JobQueue;
+  url?: string;
   stop(): Promise<void>;
 }
 
@@ -35,14 +39,18 @@ export async function openAndMigrate(config: Config, logger?: Logger, onApplied?
 }
 
 /**
- * Starts Triage: database, migrations, the bootstrap admin, then HTTP.
- * `stop` finishes in-flight requests before closing the database.
+ * Starts Triage: database, migrations, the job queue, the bootstrap admin, then
+ * the roles of `config.roles` — `worker` (job handlers) and `web` (HTTP).
+ * `stop` finishes in-flight requests and running jobs before closing the database.
  */
 export async function startServer(config: Config, opts: { clock?: Clock; logger?: Logger } = {}): Promise<Running> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
   const db = await openAndMigrate(config, logger);
+  let jobs: JobQueue | undefined;
   try {
+    // every role enqueues (commands send jobs in their transactions); only the worker role runs them
+    const queue = (jobs = await createJobs(db, { clock, logger, pollingIntervalSeconds: config.jobsPollSeconds, stopTimeoutMs: config.shutdownTimeoutMs }));
     if (config.adminEmail && config.adminPassword) {
       const result = await ensureAdmin({ db, clock, actor: SYSTEM_ACTOR }, { email: config.adminEmail, password: config.adminPassword });
       if (result === 'created') logger.info({ email: config.adminEmail }, 'admin created');
@@ -54,9 +62,17 @@ export async function startServer(config: Config, opts: { clock?: Clock; logger?
     if (!(await hasActiveAdmin(db))) {
       logger.warn('No admin exists yet: start with ADMIN_EMAIL and ADMIN_PASSWORD set, or run `npx triage create-admin --email … --password …`');
     }
-    const app = await buildApp({ db, clock, config, logger });
-    const address = await app.listen({ port: config.port, host: config.host });
-    logger.info({ address, database: db.kind }, 'Triage is listening');
+    if (config.roles.includes('worker')) {
+      await startWorkers(queue, { db, clock, logger, testJobs: config.testJobs, webhookUrl: config.slaWebhookUrl });
+      logger.info({ roles: config.roles, pollSeconds: config.jobsPollSeconds }, 'job workers started');
+    }
+    let app: FastifyInstance | undefined;
+    let address: string | undefined;
+    if (config.roles.includes('web')) {
+      app = await buildApp({ db, clock, config, logger, jobs: queue });
+      address = await app.listen({ port: config.port, host: config.host });
+      logger.info({ address, database: db.kind }, 'Triage is listening');
+    }
     const stopMaintenance = scheduleMaintenance(db, clock, logger, attachmentStore(config));
     const stopRoutingSweep = scheduleRoutingSweep(db, clock, logger, config.routingSweepSeconds);
     let stopping: Promise<void> | undefined;
@@ -65,20 +81,27 @@ export async function startServer(config: Config, opts: { clock?: Clock; logger?
         // A client that never finishes its request must not keep the process alive forever.
         stopMaintenance();
         stopRoutingSweep();
-        const deadline = setTimeout(() => {
-          logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'in-flight requests did not finish in time; closing their connections');
-          app.server.closeAllConnections();
-        }, config.shutdownTimeoutMs);
-        deadline.unref();
-        try {
-          await app.close(); // stops accepting, waits for in-flight requests
-        } finally {
-          clearTimeout(deadline);
-        }
+        const closeHttp = async () => {
+          if (!app) return;
+          const http = app;
+          const deadline = setTimeout(() => {
+            logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'in-flight requests did not finish in time; closing their connections');
+            http.server.closeAllConnections();
+          }, config.shutdownTimeoutMs);
+          deadline.unref();
+          try {
+            await http.close(); // stops accepting, waits for in-flight requests
+          } finally {
+            clearTimeout(deadline);
+          }
+        };
+        // Both wait for work in progress: requests, and jobs (failed for a retry elsewhere if they outlast the timeout).
+        await Promise.all([closeHttp(), queue.stop()]);
         await db.close();
       })());
-    return { app, db, url: address.replace('0.0.0.0', '127.0.0.1'), stop };
+    return { app, db, jobs: queue, url: address?.replace('0.0.0.0', '127.0.0.1'), stop };
   } catch (err) {
+    await jobs?.stop().catch(() => undefined);
     await db.close();
     throw err;
   }

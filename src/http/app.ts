@@ -21,13 +21,18 @@ import { authRoutes } from './routes/auth.ts';
 import { peopleRoutes } from './routes/people.ts';
 import { attachmentRoutes } from './routes/attachments.ts';
 import { routingRoutes } from './routes/routing.ts';
+import { slaRoutes } from './routes/sla.ts';
+import { adminJobRoutes } from './routes/admin-jobs.ts';
 import { registerUploads } from './multipart.ts';
+import type { JobQueue } from '../jobs/queue.ts';
 
 export interface AppDeps {
   db: Db;
   clock: Clock;
   config: Config;
   logger?: Logger | false;
+  /** the job queue: commands enqueue through it, admins inspect it (absent: the admin job routes answer 503) */
+  jobs?: JobQueue;
 }
 
 const VERSION = '0.1.0';
@@ -112,12 +117,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(
     async (api) => {
-      const routeDeps = { db, clock, store };
+      const routeDeps = { db, clock, store, jobs: deps.jobs };
       await api.register(authRoutes, { ...routeDeps, sessionTtlSeconds: config.sessionTtlSeconds, cookieSecure: config.cookieSecure, loginRateLimit: config.loginRateLimit });
       await api.register(ticketRoutes, routeDeps);
       await api.register(peopleRoutes, routeDeps);
       await api.register(attachmentRoutes, routeDeps);
       await api.register(routingRoutes, routeDeps);
+      await api.register(slaRoutes, routeDeps);
+      await api.register(adminJobRoutes, routeDeps);
     },
     { prefix: '/api/v1' },
   );

@@ -3,17 +3,19 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../domain/context.ts';
 import type { Db } from '../db/client.ts';
 import type { Clock } from '../platform/clock.ts';
+import type { Jobs } from '../jobs/queue.ts';
 import { Errors } from '../domain/errors.ts';
 import { claimIdempotencyKey, saveIdempotentResponse } from '../db/repositories/auth.ts';
 
 export interface Deps {
   db: Db;
   clock: Clock;
+  jobs?: Jobs;
 }
 
 /** The command context for this request: database, clock and the authenticated actor. */
 export function ctxOf(deps: Deps, req: FastifyRequest, db: Db = deps.db): Ctx {
-  return { db, clock: deps.clock, actor: req.actor, log: req.log };
+  return { db, clock: deps.clock, actor: req.actor, jobs: deps.jobs, log: req.log };
 }
 
 /** Tickets carry their version as a strong ETag. */

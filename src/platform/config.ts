@@ -35,8 +35,15 @@ export interface Config {
   authCacheSeconds: number;
   /** SHUTDOWN_TIMEOUT_MS: how long a SIGTERM waits for in-flight requests before closing their connections. */
   shutdownTimeoutMs: number;
+  /** SLA_WEBHOOK_URL: where SLA breach notifications are POSTed as JSON (unset: logged only). */
+  slaWebhookUrl?: string;
   /** ROUTING_SWEEP_SECONDS: how often the routing sweep fills free agents from the queue (0 = never). */
   routingSweepSeconds: number;
+  /** JOBS_POLL_SECONDS: how often an idle worker looks for due jobs (at least 0.5; a due job starts within this). */
+  jobsPollSeconds: number;
+  /** TRIAGE_TEST_JOBS: also run the test-only `test.record` job kind (for the process tests; never in production). */
+  testJobs: boolean;
+  /** TRIAGE_ROLES: `web` serves HTTP, `worker` runs the job queue, `mail` (later) the mail listeners. */
   roles: Role[];
 }
 
@@ -45,6 +52,24 @@ function int(name: string, value: string | undefined, fallback: number): number 
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
   return n;
+}
+
+function seconds(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number of seconds of at least ${min}, got "${value}"`);
+  return n;
+}
+
+const ROLES: Role[] = ['web', 'worker', 'mail'];
+
+/** TRIAGE_ROLES: a comma-separated list; unset or empty means every role. */
+function roles(value: string | undefined): Role[] {
+  if (value === undefined || value.trim() === '') return [...ROLES];
+  const list = value.split(',').map((r) => r.trim()).filter(Boolean);
+  if (!list.length) throw new Error(`TRIAGE_ROLES names no role, got "${value}"`);
+  for (const r of list) if (!ROLES.includes(r as Role)) throw new Error(`TRIAGE_ROLES: unknown role "${r}" (known: ${ROLES.join(', ')})`);
+  return [...new Set(list)] as Role[];
 }
 
 function bool(value: string | undefined, fallback: boolean): boolean {
@@ -63,8 +88,6 @@ function trustProxy(value: string | undefined): boolean | string {
 
 /** Reads the configuration from the environment; throws with the variable's name on a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const roles = (env.TRIAGE_ROLES ?? 'web,worker,mail').split(',').map((r) => r.trim()).filter(Boolean);
-  for (const r of roles) if (!['web', 'worker', 'mail'].includes(r)) throw new Error(`TRIAGE_ROLES: unknown role "${r}"`);
   return {
     port: int('PORT', env.PORT, 3000),
     host: env.HOST || '0.0.0.0',
@@ -85,7 +108,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authCacheSeconds: int('AUTH_CACHE_SECONDS', env.AUTH_CACHE_SECONDS, 5),
     trustProxy: trustProxy(env.TRUST_PROXY),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', env.SHUTDOWN_TIMEOUT_MS, 30_000),
+    slaWebhookUrl: env.SLA_WEBHOOK_URL || undefined,
     routingSweepSeconds: int('ROUTING_SWEEP_SECONDS', env.ROUTING_SWEEP_SECONDS, 15),
-    roles: roles as Role[],
+    jobsPollSeconds: seconds('JOBS_POLL_SECONDS', env.JOBS_POLL_SECONDS, 1, 0.5),
+    testJobs: bool(env.TRIAGE_TEST_JOBS, false),
+    roles: roles(env.TRIAGE_ROLES),
   };
 }

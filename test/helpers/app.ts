@@ -12,6 +12,9 @@ import { SYSTEM_ACTOR, type Actor } from '../../src/domain/context.ts';
 import { writeSettings } from '../../src/domain/routing/commands.ts';
 import type { AgentRole } from '../../src/db/repositories/agents.ts';
 import { createTestDatabase } from './db.ts';
+import { createJobs, type JobQueue, type JobRun } from '../../src/jobs/queue.ts';
+import { registerHandlers } from '../../src/jobs/worker.ts';
+import pino from 'pino';
 
 export interface TestAgent {
   id: string;
@@ -30,6 +33,14 @@ export interface TestApp {
   clock: Clock;
   /** an admin with a token, created for every test app */
   admin: TestAgent;
+  /**
+   * The job queue, on the test clock's timeline: jobs sent without `startAfter`
+   * start at `clock.now()`, and retries back off from it. Nothing polls unless
+   * `jobs: { background: true }` was asked for: tests run jobs with `runJobs`.
+   */
+  jobs: JobQueue;
+  /** Runs every job due at `now` (default: the test clock's now), retries included, and returns the attempts. */
+  runJobs(now?: Date): Promise<JobRun[]>;
   /** app.inject with JSON body and Bearer token (admin's unless `as` is given) */
   request(method: string, url: string, opts?: { body?: unknown; as?: TestAgent | null; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
   /** Creates an agent with a password and an API token. */
@@ -42,12 +53,17 @@ export interface TestApp {
 let seq = 0;
 
 /** A Triage app on a fresh database (see db.ts), with an admin, for HTTP-level tests through `inject` or real HTTP. */
-export async function createTestApp(opts: { clock?: Clock; config?: Partial<Config>; routing?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(
+  opts: { clock?: Clock; config?: Partial<Config>; routing?: boolean; jobs?: { background?: boolean } } = {},
+): Promise<TestApp> {
   const { db, drop } = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'triage-test-'));
   const config: Config = { ...loadConfig({}), dataDir, logLevel: 'silent', ...opts.config };
   const clock = opts.clock ?? systemClock;
-  const app = await buildApp({ db, clock, config, logger: false });
+  const jobs = await createJobs(db, { clock, timeline: 'clock', pollingIntervalSeconds: 0.5, stopTimeoutMs: 5_000 });
+  await registerHandlers(jobs, { db, clock, logger: pino({ level: 'silent' }) });
+  if (opts.jobs?.background) await jobs.start();
+  const app = await buildApp({ db, clock, config, logger: false, jobs });
   await app.ready();
   const system = { db, clock, actor: SYSTEM_ACTOR };
   if (opts.routing === false) await writeSettings(system, 'routing', { enabled: false });
@@ -84,7 +100,8 @@ export async function createTestApp(opts: { clock?: Clock; config?: Partial<Conf
 
   let listening = false;
   return {
-    app, db, config, clock, admin, request, makeAgent,
+    app, db, config, clock, admin, request, makeAgent, jobs,
+    runJobs: (now) => jobs.runDue(now),
     async listen() {
       const address = await app.listen({ port: 0, host: '127.0.0.1' });
       listening = true;
@@ -92,6 +109,7 @@ export async function createTestApp(opts: { clock?: Clock; config?: Partial<Conf
     },
     async close() {
       await app.close();
+      await jobs.stop();
       void listening;
       await drop();
       rmSync(dataDir, { recursive: true, force: true });

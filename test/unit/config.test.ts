@@ -22,6 +22,23 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: ' 10.0.0.1, 10.0.0.2 ' }).trustProxy).toBe('10.0.0.1, 10.0.0.2');
   });
 
+  it('runs every role by default; TRIAGE_ROLES splits web and worker into separate processes', () => {
+    expect(loadConfig({}).roles).toEqual(['web', 'worker', 'mail']);
+    expect(loadConfig({ TRIAGE_ROLES: '' }).roles).toEqual(['web', 'worker', 'mail']);
+    expect(loadConfig({ TRIAGE_ROLES: 'web' }).roles).toEqual(['web']);
+    expect(loadConfig({ TRIAGE_ROLES: 'worker' }).roles).toEqual(['worker']);
+    expect(loadConfig({ TRIAGE_ROLES: ' web , worker,web ' }).roles).toEqual(['web', 'worker']);
+    expect(() => loadConfig({ TRIAGE_ROLES: ' , ' })).toThrow(/TRIAGE_ROLES/);
+  });
+
+  it('polls for due jobs every second by default; JOBS_POLL_SECONDS takes fractions down to 0.5', () => {
+    expect(loadConfig({})).toMatchObject({ jobsPollSeconds: 1, testJobs: false });
+    expect(loadConfig({ JOBS_POLL_SECONDS: '0.5' }).jobsPollSeconds).toBe(0.5);
+    expect(() => loadConfig({ JOBS_POLL_SECONDS: '0.1' })).toThrow(/JOBS_POLL_SECONDS/);
+    expect(() => loadConfig({ JOBS_POLL_SECONDS: 'often' })).toThrow(/JOBS_POLL_SECONDS/);
+    expect(loadConfig({ TRIAGE_TEST_JOBS: '1' }).testJobs).toBe(true);
+  });
+
   it('names the variable of a bad number', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ AUTH_CACHE_SECONDS: '-1' })).toThrow(/AUTH_CACHE_SECONDS/);

@@ -1,6 +1,7 @@
 import type { Db } from '../client.ts';
 import { escapeLike, type RequesterSummary } from './people.ts';
 import type { AttachmentRow, CommentRow } from './conversation.ts';
+import type { SlaView } from '../../domain/sla/view.ts';
 import type { TicketPriority, TicketSource, TicketStatus } from '../../domain/tickets/lifecycle.ts';
 
 export interface TicketRow {
@@ -44,6 +45,8 @@ export interface TicketViewRow extends TicketRow {
   assignee_group: string | null;
   /** how long routing took when this ticket was just created (for the Server-Timing header) */
   routing_ms?: number;
+  /** the stored SLA state (targets as computed at the last change), with the policy's calendar */
+  sla: SlaView | null;
 }
 
 const VIEW_COLUMNS = `t.*,
@@ -52,7 +55,13 @@ const VIEW_COLUMNS = `t.*,
                       'tier', coalesce(r.tier, o.tier, 'standard')) AS requester,
     CASE WHEN a.id IS NULL THEN NULL ELSE
       json_build_object('id', a.id, 'name', a.name, 'email', a.email, 'role', a.role, 'status', a.status) END AS assignee,
-    g.slug AS assignee_group`;
+    g.slug AS assignee_group,
+    (SELECT json_build_object('policyId', s.policy_id, 'policyName', p.name, 'responseDue', s.response_due,
+              'resolutionDue', s.resolution_due, 'responseMet', s.response_met, 'resolutionMet', s.resolution_met,
+              'paused', s.paused, 'state', s.state, 'targets', s.targets,
+              'calendar', CASE WHEN c.id IS NULL THEN NULL ELSE json_build_object('timezone', c.timezone, 'hours', c.hours, 'holidays', c.holidays) END)
+       FROM ticket_sla s LEFT JOIN sla_policies p ON p.id = s.policy_id LEFT JOIN calendars c ON c.id = p.calendar_id
+      WHERE s.ticket_id = t.id) AS sla`;
 
 const VIEW_FROM = `
   FROM tickets t
@@ -236,7 +245,7 @@ export async function updateTicketRow(db: Db, id: string, changes: TicketChanges
   return r.rows[0].version;
 }
 
-export type SortBy = 'createdAt' | 'updatedAt' | 'priority' | 'dueDate';
+export type SortBy = 'createdAt' | 'updatedAt' | 'priority' | 'dueDate' | 'slaDue';
 
 export interface TicketFilters {
   status?: TicketStatus[];
@@ -250,6 +259,10 @@ export interface TicketFilters {
   dueAfter?: Date;
   dueBefore?: Date;
   q?: string;
+  /** SLA state now: breached (a deadline passed), at_risk (a warning passed), ok */
+  slaStatus?: ('breached' | 'at_risk' | 'ok')[];
+  /** the instant slaStatus is judged at */
+  now?: Date;
 }
 
 /** A timestamp as exact text (microseconds, UTC, ISO 8601), whatever the session's DateStyle and TimeZone. */
@@ -271,6 +284,13 @@ const SORT_KEYS: Record<SortBy, { expr: string; text: string; cast: string; vali
   updatedAt: { expr: 't.updated_at', text: exactTime('t.updated_at'), cast: 'timestamptz', valid: isExactTime },
   priority: { expr: 't.priority_rank', text: 't.priority_rank::text', cast: 'smallint', valid: (v) => /^[0-3]$/.test(v) },
   // tickets without a due date sort last in ascending order
+  // the earliest open SLA deadline; tickets without one last
+  slaDue: {
+    expr: `coalesce((SELECT s.next_due_at FROM ticket_sla s WHERE s.ticket_id = t.id), 'infinity'::timestamptz)`,
+    text: `coalesce((SELECT ${exactTime('s.next_due_at')} FROM ticket_sla s WHERE s.ticket_id = t.id AND s.next_due_at IS NOT NULL), 'infinity')`,
+    cast: 'timestamptz',
+    valid: (v) => v === 'infinity' || isExactTime(v),
+  },
   dueDate: {
     expr: `coalesce(t.due_date, 'infinity'::timestamptz)`,
     text: `CASE WHEN t.due_date IS NULL THEN 'infinity' ELSE ${exactTime('t.due_date')} END`,
@@ -305,6 +325,13 @@ function buildWhere(f: TicketFilters, params: unknown[]): string[] {
   if (f.createdBefore) where.push(`t.created_at <= $${params.push(f.createdBefore)}`);
   if (f.dueAfter) where.push(`t.due_date >= $${params.push(f.dueAfter)}`);
   if (f.dueBefore) where.push(`t.due_date <= $${params.push(f.dueBefore)}`);
+  if (f.slaStatus?.length) {
+    const now = `$${params.push(f.now ?? new Date())}::timestamptz`;
+    const breached = `(s.state = 'breached' OR s.next_due_at <= ${now})`;
+    const atRisk = `(NOT ${breached} AND (s.state = 'at_risk' OR s.next_check_at <= ${now}))`;
+    const conds = f.slaStatus.map((st) => (st === 'breached' ? breached : st === 'at_risk' ? atRisk : `(NOT ${breached} AND NOT ${atRisk})`));
+    where.push(`EXISTS (SELECT 1 FROM ticket_sla s WHERE s.ticket_id = t.id AND (${conds.join(' OR ')}))`);
+  }
   if (f.q) {
     const p = params.push(`%${escapeLike(f.q)}%`);
     where.push(`(t.subject ILIKE $${p} OR t.description ILIKE $${p})`);
@@ -334,8 +361,8 @@ export async function listTickets(
   const countSql = `SELECT count(*)::int AS n FROM tickets t${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
   const countParams = [...params];
   const key = SORT_KEYS[o.sortBy];
-  // priority "desc" means most urgent first, i.e. the lowest rank first
-  const ascending = (o.sortOrder === 'asc') !== (o.sortBy === 'priority');
+  // priority and SLA due "desc" mean most urgent first, i.e. the lowest rank / earliest deadline first
+  const ascending = (o.sortOrder === 'asc') !== (o.sortBy === 'priority' || o.sortBy === 'slaDue');
   const dir = ascending ? 'ASC' : 'DESC';
   if (o.after) {
     const cmp = ascending ? '>' : '<';

@@ -13,6 +13,8 @@ import {
 } from '../../db/repositories/people.ts';
 import { getSetting } from '../../db/repositories/routing.ts';
 import { drainAfterCommit, returnTicketsToQueue } from '../routing/engine.ts';
+import { refreshSla } from '../sla/engine.ts';
+import { openTicketsOfRequesters } from '../../db/repositories/sla-state.ts';
 import { DEFAULT_ROUTING_SETTINGS, withDefaults } from '../routing/settings.ts';
 import { SYSTEM_ACTOR } from '../context.ts';
 
@@ -192,10 +194,23 @@ export async function updateRequester(
     if (patch.organization !== undefined) {
       organizationId = patch.organization === null ? null : (await findOrCreateOrganization(db, patch.organization, now)).id;
     }
+    const before = await getRequester(db, id);
     const found = await updateRequesterRow(db, id, { name: patch.name, phone: patch.phone, organizationId, tier: patch.tier }, now);
     if (!found) throw Errors.notFound('requester', id);
-    return (await getRequester(db, id))!;
+    const after = (await getRequester(db, id))!;
+    // SLA policies match on tier and organization: their open tickets pick their policy again
+    if (before && (before.effective_tier !== after.effective_tier || before.organization_id !== after.organization_id)) {
+      await rematchSlaOf({ ...ctx, db }, { requesterId: id }, now);
+    }
+    return after;
   });
+}
+
+/** Re-evaluates the SLA policy of the open tickets of a requester or of an organization's requesters. */
+async function rematchSlaOf(ctx: Ctx, who: { requesterId?: string; organizationId?: string }, now: Date): Promise<void> {
+  for (const ticketId of await openTicketsOfRequesters(ctx.db, who)) {
+    await refreshSla({ db: ctx.db, now, jobs: ctx.jobs, actor: ctx.actor }, ticketId, { rematch: true });
+  }
 }
 
 const organizationNameTaken = (name: string) =>
@@ -210,8 +225,12 @@ export async function createOrganization(ctx: Ctx, o: { name: string; tier?: Tie
 
 export async function updateOrganization(ctx: Ctx, id: string, patch: { name?: string; tier?: Tier }): Promise<OrganizationRow> {
   require(can.supervise(ctx.actor), 'Only supervisors and admins change organizations.');
-  const updated = await updateOrganizationRow(ctx.db, id, patch, ctx.clock.now());
-  if (updated === 'name_taken') throw organizationNameTaken(patch.name!);
-  if (!updated) throw Errors.notFound('organization', id);
-  return updated;
+  return ctx.db.transaction(async (db) => {
+    const now = ctx.clock.now();
+    const updated = await updateOrganizationRow(db, id, patch, now);
+    if (updated === 'name_taken') throw organizationNameTaken(patch.name!);
+    if (!updated) throw Errors.notFound('organization', id);
+    if (patch.tier !== undefined || patch.name !== undefined) await rematchSlaOf({ ...ctx, db }, { organizationId: id }, now);
+    return updated;
+  });
 }

@@ -18,6 +18,7 @@ import {
 } from '../routing/engine.ts';
 import type { TicketFacts } from '../routing/chooser.ts';
 import { getSetting, groupSlug } from '../../db/repositories/routing.ts';
+import { refreshSla } from '../sla/engine.ts';
 
 export interface CreateTicketInput {
   subject: string;
@@ -118,10 +119,11 @@ export async function createTicket(ctx: Ctx, input: CreateTicketInput, files: St
       now,
     );
     for (const f of files) await insertAttachment(db, fileRow(ctx, ticket.id, null, f), now);
-    // The view is built from what we hold: the row, the requester and the agent claimed (online, row locked).
+    const sla = await refreshSla({ db, now, jobs: ctx.jobs, actor: ctx.actor }, ticket.id, { rematch: true, created: true });
+    // The view is built from what we hold: the row, the requester, the agent claimed (online, row locked), the SLA.
     const agent = decision?.agent;
     const assignee = agent ? { id: agent.id, name: agent.name, email: agent.email!, role: agent.role!, status: 'online' } : null;
-    return { ...ticket, requester, assignee, assignee_group: decision?.group ?? null, routing_ms: decision?.ms };
+    return { ...ticket, requester, assignee, assignee_group: decision?.group ?? null, routing_ms: decision?.ms, sla };
   });
 }
 
@@ -247,25 +249,36 @@ export async function assignTicket(
 export async function addComment(
   ctx: Ctx,
   ref: string,
-  input: { content: string; isInternal?: boolean },
+  input: { content: string; isInternal?: boolean; from?: 'agent' | 'requester' },
   files: StoredFile[] = [],
   expectedVersion?: number,
 ): Promise<{ ticket: TicketViewRow; comment: CommentRow }> {
   let comment!: CommentRow;
+  const fromRequester = input.from === 'requester';
+  if (fromRequester && input.isInternal) {
+    throw Errors.validation([{ path: 'isInternal', message: 'A message from the requester is always public' }]);
+  }
   const ticket = await onTicket(ctx, ref, expectedVersion, async (db, row, now) => {
     const isInternal = input.isInternal ?? false;
     comment = await insertComment(
       db,
-      { ticketId: row.id, authorId: ctx.actor.id!, authorType: 'agent', content: input.content, isInternal },
+      fromRequester
+        ? { ticketId: row.id, authorId: row.requester_id, authorType: 'requester', content: input.content, isInternal: false }
+        : { ticketId: row.id, authorId: ctx.actor.id!, authorType: 'agent', content: input.content, isInternal },
       now,
     );
-    comment.author_name = ctx.actor.name;
+    comment.author_name = fromRequester ? null : ctx.actor.name;
     for (const f of files) await insertAttachment(db, fileRow(ctx, row.id, comment.id, f), now);
     const changes: TicketChanges = {};
     const history: HistoryEntry[] = [
-      entry(ctx, row.id, 'commented', null, null, { commentId: comment.id, isInternal, attachments: files.length }),
+      entry(ctx, row.id, 'commented', null, null, {
+        commentId: comment.id, isInternal, attachments: files.length, ...(fromRequester ? { from: 'requester' } : {}),
+      }),
     ];
-    if (!isInternal && row.status === 'new') applyStatus(ctx, row, 'open', changes, history, now, 'first public reply');
+    if (fromRequester) {
+      // the customer answered: a ticket waiting on them (or solved) is open again
+      if (row.status === 'pending' || row.status === 'resolved') applyStatus(ctx, row, 'open', changes, history, now, 'the requester replied');
+    } else if (!isInternal && row.status === 'new') applyStatus(ctx, row, 'open', changes, history, now, 'first public reply');
     return { changes, history, alwaysBump: true };
   });
   return { ticket, comment };
@@ -331,6 +344,9 @@ async function onTicket(
     if (history.length > 0 || alwaysBump) {
       await updateTicketRow(db, ticket.id, changes, now);
       await insertHistory(db, history, now);
+      // a change of what SLA policies match on picks the policy again; any change recomputes the deadlines
+      const rematch = ['priority', 'category', 'assignee_group_id', 'tags', 'source'].some((k) => k in changes);
+      await refreshSla({ db, now, jobs: ctx.jobs, actor: ctx.actor }, ticket.id, { rematch });
     }
     return (await getTicketView(db, ticket.id))!;
   });

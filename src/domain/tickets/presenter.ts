@@ -1,5 +1,6 @@
 import type { TicketViewRow } from '../../db/repositories/tickets.ts';
 import type { AssignmentRecord } from '../routing/engine.ts';
+import { presentSla } from '../sla/view.ts';
 import type { PriorityScore } from '../routing/priority.ts';
 
 type AssignmentDto = AssignmentRecord;
@@ -9,7 +10,7 @@ import type { AttachmentRow, CommentRow, HistoryRow } from '../../db/repositorie
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
 
 /** The API's ticket (the seed's Ticket interface, plus number and version). */
-export function presentTicket(t: TicketViewRow) {
+export function presentTicket(t: TicketViewRow, now: Date = new Date()) {
   return {
     id: t.id,
     number: Number(t.number),
@@ -33,8 +34,7 @@ export function presentTicket(t: TicketViewRow) {
     resolvedAt: iso(t.resolved_at),
     closedAt: iso(t.closed_at),
     followUpOf: t.follow_up_of,
-    // filled by the SLA engine once it exists
-    sla: null,
+    sla: presentSla(t.sla ?? null, now),
     assignment: (t.assignment ?? null) as AssignmentDto | null,
     priorityScore: (t.priority_factors ?? null) as PriorityScoreDto | null,
     version: t.version,

@@ -4,7 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Errors } from '../../domain/errors.ts';
 import { addComment, assignTicket, changeStatus, createTicket, updateTicket } from '../../domain/tickets/commands.ts';
 import { presentAttachment, presentComment, presentHistory, presentTicket } from '../../domain/tickets/presenter.ts';
-import { getTicketDetail, getTicketView, isValidSortKey, listTickets, type KeysetPosition, type SortBy } from '../../db/repositories/tickets.ts';
+import { listSlaEvents } from '../../db/repositories/sla-state.ts';
+import { findTicketId, getTicketDetail, getTicketView, isValidSortKey, listTickets, type KeysetPosition, type SortBy } from '../../db/repositories/tickets.ts';
 import { listAttachments, listHistory } from '../../db/repositories/conversation.ts';
 import type { TicketStatus } from '../../domain/tickets/lifecycle.ts';
 import type { FileStore } from '../../platform/storage.ts';
@@ -65,7 +66,7 @@ export async function ticketRoutes(app: FastifyInstance, deps: Deps & { store: F
       const ticket = await createTicket(ctx, req.body, req.uploadedFiles);
       // how long the routing decision took, lock waits included (read by bench:routing)
       if (ticket.routing_ms !== undefined) reply.header('Server-Timing', `routing;dur=${ticket.routing_ms.toFixed(3)}`);
-      return presentTicket(ticket);
+      return presentTicket(ticket, deps.clock.now());
     }),
   );
 
@@ -80,12 +81,12 @@ export async function ticketRoutes(app: FastifyInstance, deps: Deps & { store: F
       {
         status: q.status, priority: q.priority, category: q.category, assigneeId: q.assigneeId, requesterId: q.requesterId,
         tags: q.tags?.map((t) => t.toLowerCase()), createdAfter: q.createdAfter, createdBefore: q.createdBefore,
-        dueAfter: q.dueAfter, dueBefore: q.dueBefore, q: q.q,
+        dueAfter: q.dueAfter, dueBefore: q.dueBefore, q: q.q, slaStatus: q.slaStatus, now: deps.clock.now(),
       },
       { sortBy: q.sortBy, sortOrder: q.sortOrder, limit: q.limit, offset: (q.page - 1) * q.limit, after },
     );
     return {
-      tickets: result.rows.map(presentTicket),
+      tickets: result.rows.map((row) => presentTicket(row, deps.clock.now())),
       total: result.total,
       page: after ? 1 : q.page,
       totalPages: Math.ceil(result.total / q.limit),
@@ -100,22 +101,41 @@ export async function ticketRoutes(app: FastifyInstance, deps: Deps & { store: F
     if (!detail) throw Errors.notFound('ticket', req.params.id);
     const { comments, attachments } = detail;
     return sendWithEtag(reply, 200, {
-      ...presentTicket(detail),
+      ...presentTicket(detail, deps.clock.now()),
       comments: comments.map((c) => presentComment(c, attachments)),
       attachments: attachments.map(presentAttachment),
     });
   });
 
+  r.get('/tickets/:id/sla-events', {
+    schema: {
+      tags, summary: 'SLA warnings and breaches recorded for a ticket (each once)', params: IdParams,
+      response: {
+        200: z.object({
+          events: z.array(z.object({ kind: z.enum(['warning', 'breach']), target: z.string(), dueAt: z.string(), recordedAt: z.string() })),
+        }),
+        ...problems(401, 404),
+      },
+    },
+  }, async (req) => {
+    const id = await findTicketId(deps.db, req.params.id);
+    if (!id) throw Errors.notFound('ticket', req.params.id);
+    const events = await listSlaEvents(deps.db, id);
+    return {
+      events: events.map((e) => ({ kind: e.kind, target: e.target, dueAt: new Date(e.due_at).toISOString(), recordedAt: new Date(e.recorded_at).toISOString() })),
+    };
+  });
+
   r.patch('/tickets/:id', {
     schema: { tags, summary: 'Change fields, status or assignee (If-Match: ETag → 412 when stale)', params: IdParams, body: UpdateTicketBody, response: { 200: Ticket, ...problems(400, 401, 404, 409, 412) } },
   }, async (req, reply) =>
-    sendWithEtag(reply, 200, presentTicket(await updateTicket(ctxOf(deps, req), req.params.id, req.body, expectedVersion(req)))),
+    sendWithEtag(reply, 200, presentTicket(await updateTicket(ctxOf(deps, req), req.params.id, req.body, expectedVersion(req)), deps.clock.now())),
   );
 
   r.delete('/tickets/:id', {
     schema: { tags, summary: 'Cancel a ticket (soft delete)', params: IdParams, response: { 200: Ticket, ...problems(401, 404, 409, 412) } },
   }, async (req, reply) =>
-    sendWithEtag(reply, 200, presentTicket(await changeStatus(ctxOf(deps, req), req.params.id, 'cancelled', { expectedVersion: expectedVersion(req) }))),
+    sendWithEtag(reply, 200, presentTicket(await changeStatus(ctxOf(deps, req), req.params.id, 'cancelled', { expectedVersion: expectedVersion(req) }), deps.clock.now())),
   );
 
   r.post('/tickets/:id/comments', {
@@ -137,7 +157,7 @@ export async function ticketRoutes(app: FastifyInstance, deps: Deps & { store: F
     schema: { tags, summary: 'Assign to an agent and/or a group (by slug)', params: IdParams, body: AssignBody, response: { 200: Ticket, ...problems(400, 401, 404, 409, 412) } },
   }, async (req, reply) =>
     idempotent(deps, req, reply, 200, async (ctx) =>
-      presentTicket(await assignTicket(ctx, req.params.id, req.body, expectedVersion(req))),
+      presentTicket(await assignTicket(ctx, req.params.id, req.body, expectedVersion(req)), deps.clock.now()),
     ),
   );
 
@@ -146,7 +166,7 @@ export async function ticketRoutes(app: FastifyInstance, deps: Deps & { store: F
       schema: { tags, summary, params: IdParams, body: StatusActionBody, response: { 200: Ticket, ...problems(401, 404, 409, 412) } },
     }, async (req, reply) =>
       idempotent(deps, req, reply, 200, async (ctx) =>
-        presentTicket(await changeStatus(ctx, req.params.id, to, { expectedVersion: expectedVersion(req), reason: req.body?.comment, onlyFrom })),
+        presentTicket(await changeStatus(ctx, req.params.id, to, { expectedVersion: expectedVersion(req), reason: req.body?.comment, onlyFrom }), deps.clock.now()),
       ),
     );
   statusAction('resolve', 'resolved', 'Resolve');

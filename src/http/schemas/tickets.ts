@@ -3,6 +3,29 @@ import { TICKET_PRIORITIES, TICKET_SOURCES, TICKET_STATUSES } from '../../domain
 import { DateTime, QueryDate, Uuid, csv } from './common.ts';
 import { Assignment, PriorityScore } from './routing.ts';
 
+const SlaTarget = z.object({
+  target: z.enum(['first_response', 'next_response', 'resolution']),
+  startedAt: z.string().nullable(),
+  dueAt: z.string().nullable(),
+  warnAt: z.string().nullable(),
+  remainingBusinessMinutes: z.number(),
+  status: z.enum(['ok', 'at_risk', 'breached', 'met', 'paused']),
+  metAt: z.string().nullable(),
+});
+export const Sla = z
+  .object({
+    policyId: z.string().nullable(),
+    policyName: z.string().nullable(),
+    responseDue: z.string().nullable(),
+    resolutionDue: z.string().nullable(),
+    responseMet: z.boolean().nullable(),
+    resolutionMet: z.boolean().nullable(),
+    paused: z.boolean(),
+    state: z.enum(['ok', 'at_risk', 'breached', 'met', 'paused']),
+    targets: z.array(SlaTarget),
+  })
+  .describe('SLA: the policy, each target with its due time, remaining business minutes and status (null when no policy applies)');
+
 export const Status = z.enum(TICKET_STATUSES);
 export const Priority = z.enum(TICKET_PRIORITIES);
 export const Source = z.enum(TICKET_SOURCES);
@@ -49,6 +72,10 @@ export const UpdateTicketBody = z
 
 export const CommentBody = z.strictObject({
   content: z.string().min(1).max(1_000_000),
+  from: z
+    .enum(['agent', 'requester'])
+    .optional()
+    .describe("'requester': record a message the customer sent another way (phone, chat); public, reopens a pending ticket"),
   isInternal: z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean()).optional(),
 });
 
@@ -72,7 +99,8 @@ export const ListTicketsQuery = z.strictObject({
   q: z.string().min(1).max(500).optional(),
   page: z.coerce.number().int().min(1).max(1_000_000).default(1),
   limit: z.coerce.number().int().min(1).max(200).default(20),
-  sortBy: z.enum(['createdAt', 'updatedAt', 'priority', 'dueDate']).default('createdAt'),
+  sortBy: z.enum(['createdAt', 'updatedAt', 'priority', 'dueDate', 'slaDue']).default('createdAt').describe('priority and slaDue: desc = most urgent first'),
+  slaStatus: csv(z.enum(['breached', 'at_risk', 'ok'])).optional(),
   sortOrder: z.enum(['asc', 'desc']).default('desc'),
   cursor: z.string().max(500).optional(),
 });
@@ -108,7 +136,7 @@ export const Ticket = z
     resolvedAt: z.string().nullable(),
     closedAt: z.string().nullable(),
     followUpOf: Uuid.nullable(),
-    sla: z.null(),
+    sla: Sla.nullable(),
     assignment: Assignment.nullable(),
     priorityScore: PriorityScore.nullable(),
     version: z.number().int(),

@@ -1,0 +1,159 @@
+/**
+ * The SLA clock through the HTTP API with an injected clock (no sleeps):
+ * deadlines at creation, first response met only by a public agent reply,
+ * pending pauses the resolution clock, next response after a customer reply,
+ * read-time breach, the check job recording each breach exactly once under
+ * duplicate, concurrent and late runs, escalation, policy re-evaluation.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/platform/clock.ts';
+import { runSlaCheck } from '../../src/jobs/sla-jobs.ts';
+import { createTestApp, ticketBody, type TestApp } from '../helpers/app.ts';
+import { DB_KIND } from '../helpers/db.ts';
+import { historyOf } from '../helpers/tickets.ts';
+
+const API = '/api/v1';
+const MONDAY = new Date('2026-03-02T09:00:00.000Z');
+const MIN = 60_000;
+const at = (m: number) => new Date(MONDAY.getTime() + m * MIN).toISOString();
+
+describe(`SLA engine (${DB_KIND})`, () => {
+  let t: TestApp;
+  let clock: FakeClock;
+
+  beforeEach(async () => {
+    clock = new FakeClock(MONDAY);
+    t = await createTestApp({ clock, routing: false });
+  });
+  afterEach(async () => t?.close());
+
+  async function ok(method: string, url: string, body?: unknown) {
+    const res = await t.request(method, `${API}${url}`, { body });
+    expect(res.statusCode, `${method} ${url} → ${res.body}`).toBeLessThan(300);
+    return res.statusCode === 204 ? null : res.json();
+  }
+  const policy = (over: Record<string, unknown> = {}) =>
+    ok('POST', '/sla-policies', { name: 'Standard', firstResponseMinutes: 60, nextResponseMinutes: 30, resolutionMinutes: 240, ...over });
+  const ticket = (id: string) => ok('GET', `/tickets/${id}`);
+  const targetOf = (tk: any, name: string) => tk.sla.targets.find((x: any) => x.target === name);
+  const check = (id: string) => runSlaCheck({ db: t.db, clock }, id);
+  const events = async (id: string) => (await ok('GET', `/tickets/${id}/sla-events`)).events;
+
+  it('a ticket without a matching policy has sla null', async () => {
+    await policy({ conditions: { categories: ['billing'] } });
+    const tk = await ok('POST', '/tickets', ticketBody({ category: 'account' }));
+    expect(tk.sla).toBeNull();
+  });
+
+  it('sets the deadlines at creation, with the seed’s fields', async () => {
+    const p = await policy();
+    const tk = await ok('POST', '/tickets', ticketBody());
+    expect(tk.sla).toMatchObject({
+      policyId: p.id, policyName: 'Standard', responseDue: at(60), resolutionDue: at(240), responseMet: null, resolutionMet: null,
+      paused: false, state: 'ok',
+    });
+    expect(targetOf(tk, 'first_response')).toMatchObject({ dueAt: at(60), warnAt: at(48), remainingBusinessMinutes: 60, status: 'ok' });
+    expect(targetOf(tk, 'resolution')).toMatchObject({ dueAt: at(240), remainingBusinessMinutes: 240, status: 'ok' });
+  });
+
+  it('first response: an internal note does not meet it, a public agent reply does', async () => {
+    await policy();
+    const tk = await ok('POST', '/tickets', ticketBody());
+    clock.advance(10 * MIN);
+    await ok('POST', `/tickets/${tk.id}/comments`, { content: 'note to self', isInternal: true });
+    expect(targetOf(await ticket(tk.id), 'first_response').status).toBe('ok');
+    clock.advance(10 * MIN);
+    await ok('POST', `/tickets/${tk.id}/comments`, { content: 'Hello, looking into it' });
+    const after = await ticket(tk.id);
+    expect(targetOf(after, 'first_response')).toMatchObject({ status: 'met', metAt: at(20) });
+    expect(after.sla.responseMet).toBe(true);
+  });
+
+  it('pending pauses the resolution clock; the deadline moves by the time paused', async () => {
+    await policy();
+    const tk = await ok('POST', '/tickets', ticketBody());
+    clock.advance(30 * MIN);
+    await ok('PATCH', `/tickets/${tk.id}`, { status: 'pending' });
+    const paused = await ticket(tk.id);
+    expect(paused.sla.paused).toBe(true);
+    expect(targetOf(paused, 'resolution')).toMatchObject({ status: 'paused', dueAt: null, remainingBusinessMinutes: 210 });
+    clock.advance(100 * MIN);
+    await ok('PATCH', `/tickets/${tk.id}`, { status: 'open' });
+    expect(targetOf(await ticket(tk.id), 'resolution')).toMatchObject({ status: 'ok', dueAt: at(340) });
+  });
+
+  it('a customer reply after an agent reply starts the next-response clock; a pending ticket opens again', async () => {
+    await policy();
+    const tk = await ok('POST', '/tickets', ticketBody());
+    await ok('POST', `/tickets/${tk.id}/comments`, { content: 'Can you send a screenshot?' });
+    await ok('PATCH', `/tickets/${tk.id}`, { status: 'pending' });
+    clock.advance(50 * MIN);
+    await ok('POST', `/tickets/${tk.id}/comments`, { content: 'Here it is', from: 'requester' });
+    const after = await ticket(tk.id);
+    expect(after.status).toBe('open');
+    expect(targetOf(after, 'next_response')).toMatchObject({ startedAt: at(50), dueAt: at(80), status: 'ok' });
+  });
+
+  it('a passed deadline shows as breached when read, before any job ran; slaStatus and sortBy=slaDue see it', async () => {
+    await policy();
+    const late = await ok('POST', '/tickets', ticketBody());
+    clock.advance(30 * MIN);
+    const fresh = await ok('POST', '/tickets', ticketBody());
+    clock.advance(40 * MIN); // late's first response (due +60) passed; fresh's (due +90) not, but its warning (+78) neither
+    expect(targetOf(await ticket(late.id), 'first_response').status).toBe('breached');
+    const breached = await ok('GET', '/tickets?slaStatus=breached');
+    expect(breached.tickets.map((x: any) => x.id)).toEqual([late.id]);
+    const okList = await ok('GET', '/tickets?slaStatus=ok');
+    expect(okList.tickets.map((x: any) => x.id)).toEqual([fresh.id]);
+    const byDue = await ok('GET', '/tickets?sortBy=slaDue');
+    expect(byDue.tickets.map((x: any) => x.id)).toEqual([late.id, fresh.id]);
+  });
+
+  it('the check records each warning and breach exactly once, at its due instant, however often or late it runs', async () => {
+    await ok('POST', '/groups', { name: 'Escalations' });
+    await policy({ escalation: { raisePriority: true, moveToGroup: 'escalations' } });
+    const tk = await ok('POST', '/tickets', ticketBody({ priority: 'normal' }));
+    clock.advance(50 * MIN);
+    expect((await check(tk.id)).recorded.map((e) => `${e.kind}/${e.target}`)).toEqual(['warning/first_response']);
+    clock.advance(500 * MIN); // very late: both targets breached long ago
+    const runs = await Promise.all([check(tk.id), check(tk.id), check(tk.id)]);
+    const recorded = runs.flatMap((r) => r.recorded.map((e) => `${e.kind}/${e.target}/${e.dueAt.toISOString()}`)).sort();
+    expect(recorded).toEqual([`breach/first_response/${at(60)}`, `breach/resolution/${at(240)}`, `warning/resolution/${at(192)}`]);
+    expect((await check(tk.id)).recorded).toEqual([]);
+    expect((await events(tk.id)).map((e: any) => [e.kind, e.target, e.dueAt])).toEqual([
+      ['warning', 'first_response', at(48)],
+      ['breach', 'first_response', at(60)],
+      ['warning', 'resolution', at(192)],
+      ['breach', 'resolution', at(240)],
+    ]);
+    // two breaches → escalated twice (normal → high → critical); the first also moved it to the group; each with its reason
+    const after = await ticket(tk.id);
+    expect(after).toMatchObject({ priority: 'critical', assigneeGroup: 'escalations' });
+    const escalations = (await historyOf(t, tk.id)).filter((h) => h.comment?.startsWith('SLA breach'));
+    expect(escalations.map((h) => h.field)).toEqual(['priority', 'assignee', 'priority']);
+  });
+
+  it('changing the priority picks the policy again, recomputes the deadlines and says so in history', async () => {
+    await policy({ name: 'Urgent', position: 1, conditions: { priorities: ['critical'] }, firstResponseMinutes: 15, resolutionMinutes: 60 });
+    await policy({ name: 'Standard', position: 2 });
+    const tk = await ok('POST', '/tickets', ticketBody({ priority: 'normal' }));
+    expect(tk.sla.policyName).toBe('Standard');
+    clock.advance(5 * MIN);
+    const up = await ok('PATCH', `/tickets/${tk.id}`, { priority: 'critical' });
+    expect(up.sla).toMatchObject({ policyName: 'Urgent', responseDue: at(15), resolutionDue: at(60) });
+    const row = (await historyOf(t, tk.id)).find((h) => h.field === 'sla_policy')!;
+    expect(row.changedTo).toMatchObject({ policyName: 'Urgent' });
+  });
+
+  it('business hours: a ticket opened Friday 16:00 on a 9–17 calendar: first response Friday 17:00, 4-hour resolution Monday 12:00', async () => {
+    const weekdays = [['09:00', '17:00']];
+    const cal = await ok('POST', '/calendars', {
+      name: 'Office', timezone: 'UTC', hours: { mon: weekdays, tue: weekdays, wed: weekdays, thu: weekdays, fri: weekdays },
+    });
+    await policy({ calendarId: cal.id });
+    clock.set(new Date('2026-03-06T16:00:00.000Z'));
+    const tk = await ok('POST', '/tickets', ticketBody());
+    // first response (1 h): Friday 17:00; resolution (4 h): 1 h on Friday, 3 h on Monday
+    expect(tk.sla).toMatchObject({ responseDue: '2026-03-06T17:00:00.000Z', resolutionDue: '2026-03-09T12:00:00.000Z' });
+  });
+});
