@@ -5,6 +5,8 @@
  * read-time breach, the check job recording each breach exactly once under
  * duplicate, concurrent and late runs, escalation, policy re-evaluation.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/platform/clock.ts';
 import { runSlaCheck } from '../../src/jobs/sla-jobs.ts';
@@ -133,6 +135,32 @@ describe(`SLA engine (${DB_KIND})`, () => {
     expect(escalations.map((h) => h.field)).toEqual(['priority', 'assignee', 'priority']);
   });
 
+  it('the check job is scheduled at the next deadline: nothing runs before it, the warning and the breach run at theirs', async () => {
+    await policy();
+    const tk = await ok('POST', '/tickets', ticketBody());
+    const checks = async () => (await t.runJobs()).filter((r) => r.name === 'sla.check');
+    expect(await checks()).toEqual([]);
+    clock.advance(47 * MIN);
+    expect(await checks()).toEqual([]);
+    clock.advance(1 * MIN);
+    expect((await checks()).map((r) => r.ok)).toEqual([true]);
+    expect((await events(tk.id)).map((e: any) => `${e.kind}/${e.target}`)).toEqual(['warning/first_response']);
+    clock.advance(12 * MIN);
+    expect((await checks()).map((r) => r.ok)).toEqual([true]);
+    expect((await events(tk.id)).map((e: any) => `${e.kind}/${e.target}`)).toEqual(['warning/first_response', 'breach/first_response']);
+    expect((await ticket(tk.id)).sla).toMatchObject({ state: 'breached', responseMet: false });
+  });
+
+  it('a deadline that moves leaves the old job harmless: a reply before the due records nothing', async () => {
+    await policy({ nextResponseMinutes: null });
+    const tk = await ok('POST', '/tickets', ticketBody());
+    clock.advance(30 * MIN);
+    await ok('POST', `/tickets/${tk.id}/comments`, { content: 'On it' });
+    clock.advance(60 * MIN);
+    await t.runJobs();
+    expect(await events(tk.id)).toEqual([]);
+  });
+
   it('changing the priority picks the policy again, recomputes the deadlines and says so in history', async () => {
     await policy({ name: 'Urgent', position: 1, conditions: { priorities: ['critical'] }, firstResponseMinutes: 15, resolutionMinutes: 60 });
     await policy({ name: 'Standard', position: 2 });
@@ -155,5 +183,43 @@ describe(`SLA engine (${DB_KIND})`, () => {
     const tk = await ok('POST', '/tickets', ticketBody());
     // first response (1 h): Friday 17:00; resolution (4 h): 1 h on Friday, 3 h on Monday
     expect(tk.sla).toMatchObject({ responseDue: '2026-03-06T17:00:00.000Z', resolutionDue: '2026-03-09T12:00:00.000Z' });
+  });
+});
+
+describe(`SLA breach notification (${DB_KIND})`, () => {
+  it('notifies the assignee and the group’s supervisors once, by webhook', async () => {
+    const received: any[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        received.push(JSON.parse(body));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const clock = new FakeClock(MONDAY);
+    const t = await createTestApp({ clock, routing: false, config: { slaWebhookUrl: url } });
+    try {
+      await t.request('POST', `${API}/groups`, { body: { name: 'Billing' } });
+      const sup = await t.makeAgent({ role: 'supervisor', name: 'Sue Supervisor', groups: ['billing'] });
+      const agent = await t.makeAgent({ name: 'Al Agent', groups: ['billing'] });
+      await t.request('POST', `${API}/sla-policies`, { body: { name: 'Notify', firstResponseMinutes: 60, resolutionMinutes: 600, escalation: { notify: true } } });
+      const tk = (await t.request('POST', `${API}/tickets`, { body: ticketBody() })).json();
+      await t.request('POST', `${API}/tickets/${tk.id}/assign`, { body: { agentId: agent.id, group: 'billing' } });
+      clock.advance(61 * MIN);
+      const runs = await t.runJobs();
+      expect(runs.filter((r) => r.name === 'sla.notify').map((r) => r.ok)).toEqual([true]);
+      expect(received).toHaveLength(1);
+      expect(received[0]).toMatchObject({ event: 'sla.breach', ticketId: tk.id, target: 'first_response', dueAt: at(60), policy: 'Notify' });
+      expect(received[0].recipients.map((r: any) => r.email).sort()).toEqual([agent.email, sup.email].sort());
+      clock.advance(10 * MIN);
+      await t.runJobs();
+      expect(received).toHaveLength(1);
+    } finally {
+      await t.close();
+      server.close();
+    }
   });
 });
