@@ -9,7 +9,8 @@ import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { Jobs } from './queue.ts';
 import { SYSTEM_ACTOR } from '../domain/context.ts';
-import { checkSla, SLA_CHECK_JOB, SLA_NOTIFY_JOB, type CheckResult } from '../domain/sla/engine.ts';
+import { checkSla, refreshSla, SLA_CHECK_JOB, SLA_NOTIFY_JOB, SLA_RECOMPUTE_JOB, type CheckResult } from '../domain/sla/engine.ts';
+import { ticketsToRecompute } from '../db/repositories/sla-state.ts';
 import { escalateTicket } from '../domain/tickets/commands.ts';
 
 export interface SlaJobDeps {
@@ -49,7 +50,29 @@ export async function deliverSlaNotification(deps: SlaJobDeps, n: SlaNotificatio
   if (!res.ok) throw new Error(`SLA webhook answered ${res.status}`);
 }
 
+/**
+ * After an admin changed or deleted a policy or a calendar: the open tickets it
+ * governs pick their policy again and get their deadlines recomputed, one
+ * short transaction per ticket (its row locked), so a large backlog never holds long locks.
+ */
+export async function recomputeSla(
+  deps: { db: Db; clock: Clock; jobs?: Jobs },
+  scope: { policyId?: string; calendarId?: string; orphans?: boolean },
+): Promise<number> {
+  const ids = await ticketsToRecompute(deps.db, scope);
+  for (const id of ids) {
+    await deps.db.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE', [id]);
+      await refreshSla({ db: tx, now: deps.clock.now(), jobs: deps.jobs, actor: SYSTEM_ACTOR }, id, { rematch: true });
+    });
+  }
+  return ids.length;
+}
+
 export async function registerSlaJobs(jobs: Jobs, deps: SlaJobDeps): Promise<void> {
+  await jobs.work(SLA_RECOMPUTE_JOB, async (data: { policyId?: string; calendarId?: string; orphans?: boolean }) => {
+    await recomputeSla({ db: deps.db, clock: deps.clock, jobs }, data);
+  });
   await jobs.work(SLA_CHECK_JOB, async (data: { ticketId: string }) => {
     await runSlaCheck({ db: deps.db, clock: deps.clock, jobs }, data.ticketId);
   }, { batchSize: 20, concurrency: 4 });

@@ -223,3 +223,31 @@ describe(`SLA breach notification (${DB_KIND})`, () => {
     }
   });
 });
+
+describe(`SLA policy changes reach open tickets (${DB_KIND})`, () => {
+  it('a changed policy recomputes its open tickets; a deleted one leaves them to the next policy, or none', async () => {
+    const clock = new FakeClock(MONDAY);
+    const t = await createTestApp({ clock, routing: false });
+    try {
+      const req = async (method: string, url: string, body?: unknown) => {
+        const res = await t.request(method, `${API}${url}`, { body });
+        expect(res.statusCode, res.body).toBeLessThan(300);
+        return res.statusCode === 204 ? null : res.json();
+      };
+      const p = await req('POST', '/sla-policies', { name: 'Standard', firstResponseMinutes: 60, resolutionMinutes: 240 });
+      const tk = await req('POST', '/tickets', ticketBody());
+      expect(tk.sla.responseDue).toBe(at(60));
+      await req('PATCH', `/sla-policies/${p.id}`, { firstResponseMinutes: 30 });
+      expect((await req('GET', `/tickets/${tk.id}`)).sla.responseDue).toBe(at(60)); // not yet: a job does it
+      expect((await t.runJobs()).filter((r) => r.name === 'sla.recompute').map((r) => r.ok)).toEqual([true]);
+      expect((await req('GET', `/tickets/${tk.id}`)).sla.responseDue).toBe(at(30));
+
+      await req('POST', '/sla-policies', { name: 'Fallback', firstResponseMinutes: 120, resolutionMinutes: 480 });
+      await req('DELETE', `/sla-policies/${p.id}`);
+      await t.runJobs();
+      expect((await req('GET', `/tickets/${tk.id}`)).sla).toMatchObject({ policyName: 'Fallback', responseDue: at(120) });
+    } finally {
+      await t.close();
+    }
+  });
+});

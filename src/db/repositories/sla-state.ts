@@ -142,6 +142,22 @@ export async function supervisorsOf(db: Db, ticketId: string): Promise<{ id: str
   ).rows;
 }
 
+/**
+ * Open tickets whose SLA a policy or calendar change affects: those under the
+ * policy, under a policy using the calendar, or left without one (policy deleted).
+ */
+export async function ticketsToRecompute(db: Db, q: { policyId?: string; calendarId?: string; orphans?: boolean }): Promise<string[]> {
+  const r = await db.query<{ id: string }>(
+    `SELECT s.ticket_id AS id FROM ticket_sla s JOIN tickets t ON t.id = s.ticket_id
+       LEFT JOIN sla_policies p ON p.id = s.policy_id
+      WHERE t.status NOT IN ('closed','cancelled')
+        AND (s.policy_id = $1 OR p.calendar_id = $2 OR ($3 AND s.policy_id IS NULL))
+      ORDER BY s.ticket_id`,
+    [q.policyId ?? null, q.calendarId ?? null, q.orphans ?? false],
+  );
+  return r.rows.map((x) => x.id);
+}
+
 /** Open tickets of a requester (or of every requester of an organization), whose SLA depends on the tier. */
 export async function openTicketsOfRequesters(db: Db, q: { requesterId?: string; organizationId?: string }): Promise<string[]> {
   const r = await db.query<{ id: string }>(

@@ -4,6 +4,10 @@
  * engine reads what they store (repositories/sla.ts).
  */
 import type { z } from 'zod';
+import { SLA_RECOMPUTE_JOB } from './engine.ts';
+
+/** Recomputing a large backlog may take a while: the job's lease (seconds) before another worker would take it over. */
+const RECOMPUTE_LEASE = { expireInSeconds: 3600 };
 import type { Ctx } from '../context.ts';
 import { AppError, Errors, type FieldError } from '../errors.ts';
 import { can, require } from '../auth/policies.ts';
@@ -59,7 +63,9 @@ export async function updateCalendar(ctx: Ctx, id: string, patch: Partial<z.inpu
     if (!current) throw Errors.notFound('calendar', id);
     const merged = { name: current.name, timezone: current.timezone, hours: current.hours, holidays: current.holidays };
     for (const [k, v] of Object.entries(patch)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
-    return (await repo.updateCalendar(db, id, validCalendar(merged), ctx.clock.now()))!;
+    const updated = (await repo.updateCalendar(db, id, validCalendar(merged), ctx.clock.now()))!;
+    await ctx.jobs?.send(db, SLA_RECOMPUTE_JOB, { calendarId: id }, RECOMPUTE_LEASE);
+    return updated;
   });
 }
 
@@ -139,6 +145,7 @@ export async function importHolidays(ctx: Ctx, id: string, ics: string): Promise
       'The imported holidays are not valid.',
     );
     const calendar = (await repo.updateCalendar(db, id, merged, ctx.clock.now()))!;
+    await ctx.jobs?.send(db, SLA_RECOMPUTE_JOB, { calendarId: id }, RECOMPUTE_LEASE);
     return { calendar, imported: byDate.size };
   });
 }
@@ -270,12 +277,19 @@ export async function updatePolicy(ctx: Ctx, id: string, patch: Partial<PolicyIn
         calendarId: patch.calendarId !== undefined ? values.calendarId : null,
         escalation: patch.escalation !== undefined ? values.escalation : {},
       });
-      return (await repo.updatePolicy(db, id, values, ctx.clock.now()))!;
+      const updated = (await repo.updatePolicy(db, id, values, ctx.clock.now()))!;
+      // the open tickets under it pick their policy again, deadlines recomputed (a job: there may be many)
+      await ctx.jobs?.send(db, SLA_RECOMPUTE_JOB, { policyId: id }, RECOMPUTE_LEASE);
+      return updated;
     }),
   );
 }
 
 export async function deletePolicy(ctx: Ctx, id: string): Promise<void> {
   require(can.administer(ctx.actor), 'Only admins manage SLA policies.');
-  if (!(await repo.deletePolicy(ctx.db, id))) throw Errors.notFound('sla_policy', id);
+  await ctx.db.transaction(async (db) => {
+    if (!(await repo.deletePolicy(db, id))) throw Errors.notFound('sla_policy', id);
+    // its tickets are left without a policy (ON DELETE SET NULL): they pick another one, or lose their SLA
+    await ctx.jobs?.send(db, SLA_RECOMPUTE_JOB, { orphans: true }, RECOMPUTE_LEASE);
+  });
 }

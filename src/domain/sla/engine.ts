@@ -25,6 +25,7 @@ import type { TicketPriority } from '../tickets/lifecycle.ts';
 
 export const SLA_CHECK_JOB = 'sla.check';
 export const SLA_NOTIFY_JOB = 'sla.notify';
+export const SLA_RECOMPUTE_JOB = 'sla.recompute';
 
 export interface SlaDeps {
   db: Db;
