@@ -10,7 +10,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
-import type { Clock } from '../../src/platform/clock.ts';
+import { monotonicClock } from '../helpers/clock.ts';
 import { createTestApp, ticketBody, type TestAgent, type TestApp } from '../helpers/app.ts';
 import { DB_KIND } from '../helpers/db.ts';
 import { expectProblem } from '../helpers/problems.ts';
@@ -36,18 +36,6 @@ const SEED_PRIORITY = {
   thresholds: { critical: 80, high: 60, normal: 40 },
   explicitPriorityWins: true,
 };
-
-/** Real time, but strictly increasing, so tickets created one after the other never share a created_at. */
-function monotonicClock(): Clock {
-  let last = 0;
-  return {
-    now: () => {
-      const n = Math.max(Date.now(), last + 1);
-      last = n;
-      return new Date(n);
-    },
-  };
-}
 
 interface Candidate {
   agentId: string;

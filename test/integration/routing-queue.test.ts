@@ -10,7 +10,7 @@
  * made right after the response, without waiting.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/platform/clock.ts';
+import { monotonicClock } from '../helpers/clock.ts';
 import { SYSTEM_ACTOR } from '../../src/domain/context.ts';
 import { escalateTicket } from '../../src/domain/tickets/commands.ts';
 import { sweepRouting } from '../../src/jobs/routing-sweep.ts';
@@ -19,18 +19,6 @@ import { DB_KIND } from '../helpers/db.ts';
 import { historyOf, type HistoryJson, type TicketJson } from '../helpers/tickets.ts';
 
 const API = '/api/v1';
-
-/** Real time, but strictly increasing, so tickets created one after the other never share a created_at. */
-function monotonicClock(): Clock {
-  let last = 0;
-  return {
-    now: () => {
-      const n = Math.max(Date.now(), last + 1);
-      last = n;
-      return new Date(n);
-    },
-  };
-}
 
 interface Candidate {
   agentId: string;
