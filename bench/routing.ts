@@ -21,6 +21,7 @@ import {
   type CapacityReport, type RoutingSizes, type SeedSummary,
 } from './lib/routing-data.ts';
 import { ServerTimingTap, type TapWindow } from './lib/server-timing.ts';
+import { PgWaitSampler, type WaitSample } from './lib/pg-waits.ts';
 import { explainProfile, profileCreates, type StatementProfile } from './lib/routing-statements.ts';
 import { openDatabase, type Db } from '../src/db/client.ts';
 import { migrate } from '../src/db/migrate.ts';
@@ -31,7 +32,7 @@ const { options, extra } = readOptions('bench:routing', {
   agents: { type: 'string', env: 'BENCH_AGENTS', help: `agents, all online (default ${DEFAULT_SIZES.agents})` },
   groups: { type: 'string', env: 'BENCH_GROUPS', help: `groups, one rule each (default ${DEFAULT_SIZES.groups})` },
   settle: { type: 'string', env: 'BENCH_SETTLE', help: 'seconds between the server being ready and the first measurement (default 35: first queue sweep and maintenance run)' },
-  'statement-creates': { type: 'string', env: 'BENCH_STATEMENT_CREATES', help: 'creates timed statement by statement after the HTTP runs, at c=1 and at the top concurrency (default 300; 0 = skip)' },
+  'statement-creates': { type: 'string', env: 'BENCH_STATEMENT_CREATES', help: 'creates timed statement by statement after the HTTP runs: N at c=1 with routing on, N with it off, 2N at the top concurrency (default 300; 0 = skip)' },
 });
 // the issue asks for concurrency 16; other levels only when asked for
 const explicitConcurrency = process.env.BENCH_CONCURRENCY || process.argv.some((a) => a.startsWith('--concurrency'));
@@ -67,6 +68,14 @@ interface ModeSummary {
   decisionMs?: { p50: number; p95: number; p99: number; max: number; count: number };
   byMethod?: { method: string; count: number; p50: number; p99: number }[];
   queued: number;
+  /**
+   * CPU (% of one core) of everything but the server, the benchmark database's
+   * backends and the load generator — PostgreSQL's background workers, and any
+   * other load on the machine that would skew the figures
+   */
+  otherCpuPct: number;
+  /** PostgreSQL: mean backends of the benchmark database in each state (pg_stat_activity, every 50 ms) */
+  waits?: WaitSample[];
 }
 interface DbResult {
   database: 'pglite' | 'postgres';
@@ -84,6 +93,10 @@ interface DbResult {
   error?: string;
 }
 
+const cpuLine = (p: StatementProfile) =>
+  `${p.cpuMsPerCreate.postgres !== undefined ? `Node ${fmt.ms(p.cpuMsPerCreate.node)} ms + PostgreSQL ${fmt.ms(p.cpuMsPerCreate.postgres)} ms` : `${fmt.ms(p.cpuMsPerCreate.node)} ms (Node and PGlite)`}`;
+/** CPU of the machine's other processes during a run, % of one core */
+const otherCpu = (r: Run) => Math.max(0, (r.machineCpuPct / 100) * m.cpus * 100 - r.serverCpuPct - (r.pgCpuPct ?? 0) - r.clientCpuPct);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[]) => {
   const s = Float64Array.from(xs).sort();
@@ -161,18 +174,21 @@ for (const database of options.databases) {
       const readyAt = performance.now();
       const sampler = new ProcSampler(server.pid, bdb.name);
       const tap = new ServerTimingTap();
+      const waits = bdb.target.kind === 'postgres' ? new PgWaitSampler(bdb.target.databaseUrl, bdb.name!) : undefined;
+      await waits?.open();
       let since: Date | undefined;
       try {
         await settle(server, readyAt);
         since = new Date(Date.now() - 1000);
         for (const c of levels) {
-          const windows: { on: boolean; w: TapWindow; run: Run }[] = [];
+          const windows: { on: boolean; w: TapWindow; run: Run; waits?: WaitSample[] }[] = [];
           for (const [k, on] of ORDER.entries()) {
             await setRouting(server, on);
             if (bdb.target.kind === 'postgres') await checkpoint(bdb.target.databaseUrl);
             const body = routingBodies(`${Date.now().toString(36)}r${c}p${k}`, 3000 + 10 * c + k, sizes.groups);
             let usage: Usage | undefined;
             let w: TapWindow | undefined;
+            let ws: WaitSample[] | undefined;
             const r = await runLoad({
               baseUrl: server.baseUrl,
               concurrency: c,
@@ -188,17 +204,19 @@ for (const database of options.databases) {
               onMeasureStart: () => {
                 sampler.begin();
                 tap.begin();
+                waits?.begin();
               },
               onMeasureEnd: () => {
                 usage = sampler.end();
                 w = tap.end();
+                ws = waits?.end();
               },
             });
             const run = { ...r, ...usage!, label: `${database} routing ${on ? 'on' : 'off'} (${k + 1} of 4)`, mode: (on ? 'on' : 'off') as Mode };
             res.runs.push(run);
-            windows.push({ on, w: w!, run });
+            windows.push({ on, w: w!, run, waits: ws });
             const d = on ? pct(w!.routingMs) : undefined;
-            log(`${runLine(run, 'tickets')}${d ? `; routing decision p50 ${fmt.ms(d.p50)} ms, p99 ${fmt.ms(d.p99)} ms (${fmt.n(d.count)}), queued ${w!.queued}` : ''}`);
+            log(`${runLine(run, 'tickets')}, other processes ${fmt.pct(otherCpu(run))} of a core${d ? `; routing decision p50 ${fmt.ms(d.p50)} ms, p99 ${fmt.ms(d.p99)} ms (${fmt.n(d.count)}), queued ${w!.queued}` : ''}`);
           }
           for (const mode of ['off', 'on'] as Mode[]) {
             const ws = windows.filter((x) => (x.on ? 'on' : 'off') === mode);
@@ -209,7 +227,13 @@ for (const database of options.databases) {
               mode, concurrency: c, rps: ok / elapsed, requests: ws.reduce((a, x) => a + x.run.requests, 0), errors: ws.reduce((a, x) => a + x.run.errors, 0),
               httpMs: { p50: http.p50, p95: http.p95, p99: http.p99, max: http.max },
               queued: ws.reduce((a, x) => a + x.w.queued, 0),
+              otherCpuPct: ws.reduce((a, x) => a + otherCpu(x.run), 0) / ws.length,
             };
+            if (ws.every((x) => x.waits)) {
+              const sum = new Map<string, number>();
+              for (const x of ws) for (const s of x.waits!) sum.set(s.state, (sum.get(s.state) ?? 0) + s.mean / ws.length);
+              summary.waits = [...sum].map(([state, mean]) => ({ state, mean })).sort((a, b) => b.mean - a.mean);
+            }
             if (mode === 'on') {
               summary.decisionMs = pct(ws.flatMap((x) => x.w.routingMs));
               const methods = new Map<string, number[]>();
@@ -224,6 +248,7 @@ for (const database of options.databases) {
         }
         await setRouting(server, true);
       } finally {
+        await waits?.close();
         tap.close();
         sampler.close();
         res.peakRssMb = sampler.peakOverall / 1024;
@@ -242,12 +267,24 @@ for (const database of options.databases) {
         if (statementCreates > 0) {
           if (bdb.target.kind === 'postgres') await db.exec('VACUUM (ANALYZE)');
           res.statements = [];
-          for (const c of [...new Set([1, Math.max(...levels)])]) {
-            const p = await profileCreates(db, routingBodies(`stmt${Date.now().toString(36)}c${c}`, 9000 + c, sizes.groups), { creates: statementCreates * (c === 1 ? 1 : 2), concurrency: c });
+          const setEnabled = (enabled: boolean) =>
+            db.query(
+              `INSERT INTO settings (key, value) VALUES ('routing', $1::jsonb)
+               ON CONFLICT (key) DO UPDATE SET value = settings.value || excluded.value`,
+              [JSON.stringify({ enabled })],
+            );
+          // c=1 with routing on, the same with routing off (what routing adds to the command), then c=16 on
+          for (const [c, on] of [[1, true], [1, false], [Math.max(...levels), true]] as [number, boolean][]) {
+            if (c === 1 && on === true && res.statements.length) continue;
+            await setEnabled(on);
+            const p = await profileCreates(db, routingBodies(`stmt${Date.now().toString(36)}c${c}${on}`, 9000 + c + Number(on), sizes.groups), {
+              creates: statementCreates * (c === 1 ? 1 : 2), concurrency: c, routing: on, pgDatabase: bdb.name,
+            });
             res.statements.push(p);
             const top = p.rows.filter((r) => r.inDecision).slice(0, 3).map((r) => `${r.label} ${fmt.ms(r.meanMs * r.perCreate)} ms/create`).join(', ');
-            log(`${database}: statement profile c=${c}, ${p.creates} creates: decision p50 ${fmt.ms(p.decisionMs.p50)} ms, p99 ${fmt.ms(p.decisionMs.p99)} ms; top: ${top}`);
+            log(`${database}: statement profile c=${c}, routing ${on ? 'on' : 'off'}, ${p.creates} creates: createTicket p50 ${fmt.ms(p.createMs.p50)} ms, p99 ${fmt.ms(p.createMs.p99)} ms, CPU per create ${cpuLine(p)}${on ? `; decision p50 ${fmt.ms(p.decisionMs.p50)} ms, p99 ${fmt.ms(p.decisionMs.p99)} ms; top: ${top}` : ''}`);
           }
+          await setEnabled(true);
           const base = res.statements[0];
           const explained = await explainProfile(db, base);
           const file = join(OUT_DIR, `routing-explain-${database}.txt`);
@@ -323,19 +360,20 @@ const md: string[] = [
   '',
   `Database (seeded in SQL before the server starts, then VACUUM (ANALYZE)): ${sizes.groups} groups; ${sizes.agents} agents (${Math.round(sizes.agents / sizes.groups)} per group), all online, capacity ${seeded ? `${seeded.capacityMin}–${seeded.capacityMax}` : '250–300'}; ${fmt.n(sizes.openTickets)} open tickets (${fmt.n(sizes.openTickets - sizes.queuedTickets)} assigned — ${seeded ? `${seeded.loadMin}–${seeded.loadMax}` : '~200'} per agent — and ${fmt.n(sizes.queuedTickets)} waiting in their group's queue) and ${fmt.n(sizes.otherTickets)} pending/resolved/closed ones; ${fmt.n(sizes.requesters + 500)} requesters; ${rules.length} assignment rules — VIP critical tickets (tag and priority) and a keyword rule first, then one per group by category: ${Object.entries(ruleTypes).map(([t, n]) => `${n} ${t}`).join(', ')} (skill_based: ${Object.entries(SKILL_RULES).map(([c, k]) => `${c} needs ${k.skills.join(', ')}${k.withGroup ? ' within its group' : ' over all agents'}, held by ${k.holders}`).join('; ')}). Seeding took ${results.filter((r) => r.seed).map((r) => `${fmt.n(r.seed!.seconds, 1)} s on ${r.database}`).join(', ') || '—'}.`,
   '',
-  `Load: the bodies of bench:create (80% new requesters, 20% known ones, 30% with an organization, varied priority, tags …) with the category drawn uniformly from the ${sizes.groups} groups' categories, so every rule gets traffic. One server per database; after it is ready, ${settleS} s pass (the routing sweep drains the seeded queue, the first maintenance run — VACUUM on PGlite — is over), then four runs at each concurrency, routing switched through \`PUT /api/v1/settings/routing\`: off, on, on, off, each ${options.warmupS} s warm-up + ${halfS} s measured (${options.durationS} s per mode; the ABBA order cancels drift from the growing tables). "Routing decision" is the \`Server-Timing: routing;dur\` of each create answer: \`decide()\` in src/domain/routing/engine.ts, lock waits included — not the rule/settings lookup (\`loadRoutingConfig\`, made with routing off too) nor the decision's history row. HTTP latencies per mode are merged over both runs (request start → response headers).${options.durationS < 20 ? ' **Short run: a check that the benchmark works, not a result.**' : ''}`,
+  `Load: the bodies of bench:create (80% new requesters, 20% known ones, 30% with an organization, varied priority, tags …) with the category drawn uniformly from the ${sizes.groups} groups' categories, so every rule gets traffic. One server per database; after it is ready, ${settleS} s pass (the routing sweep drains the seeded queue, the first maintenance run — VACUUM on PGlite — is over), then four runs at each concurrency, routing switched through \`PUT /api/v1/settings/routing\`: off, on, on, off, each ${options.warmupS} s warm-up + ${halfS} s measured (${options.durationS} s per mode; the ABBA order cancels drift from the growing tables). "Routing decision" is the \`Server-Timing: routing;dur\` of each create answer: \`decide()\` in src/domain/routing/engine.ts, lock waits included — not the rule/settings lookup (\`loadRoutingConfig\`, made with routing off too) nor the decision's history row. HTTP latencies per mode are merged over both runs (request start → response headers). "Other processes' CPU" is the machine's CPU minus the server's, the benchmark database's backends' and the load generator's — PostgreSQL's background writers, and anything else running; more than a few % of a core means something else skewed the figures.${options.durationS < 20 ? ' **Short run: a check that the benchmark works, not a result.**' : ''}`,
   '',
   table(
-    ['database', 'clients', 'tickets/s off', 'tickets/s on', 'on ÷ off', 'decision p50 ms', 'decision p95 ms', 'decision p99 ms', 'decision max ms', 'HTTP p50 ms off → on', 'HTTP p99 ms off → on', 'errors', 'queued (no agent free)'],
+    ['database', 'clients', 'tickets/s off', 'tickets/s on', 'on ÷ off', 'decision p50 ms', 'decision p95 ms', 'decision p99 ms', 'decision max ms', 'HTTP p50 ms off → on', 'HTTP p99 ms off → on', 'errors', 'queued (no agent free)', 'other processes\' CPU off / on'],
     results.flatMap((r) =>
       levels.map((c) => {
         const off = r.modes.find((x) => x.mode === 'off' && x.concurrency === c);
         const on = r.modes.find((x) => x.mode === 'on' && x.concurrency === c);
-        if (!off || !on) return [r.database, c, '—', '—', '—', '—', '—', '—', '—', '—', '—', '—', '—'];
+        if (!off || !on) return [r.database, c, '—', '—', '—', '—', '—', '—', '—', '—', '—', '—', '—', '—'];
         const d = on.decisionMs!;
         return [
           r.database, c, fmt.n(off.rps), fmt.n(on.rps), fmt.pct((100 * on.rps) / off.rps), fmt.ms(d.p50), fmt.ms(d.p95), fmt.ms(d.p99), fmt.ms(d.max),
           `${fmt.ms(off.httpMs.p50)} → ${fmt.ms(on.httpMs.p50)}`, `${fmt.ms(off.httpMs.p99)} → ${fmt.ms(on.httpMs.p99)}`, off.errors + on.errors, on.queued,
+          `${fmt.pct(off.otherCpuPct)} / ${fmt.pct(on.otherCpuPct)}`,
         ];
       }),
     ),
@@ -354,6 +392,31 @@ if (errs) md.push('', errs);
 const methodRows = results.flatMap((r) => r.modes.filter((x) => x.mode === 'on').flatMap((x) => (x.byMethod ?? []).map((b) => [r.database, x.concurrency, b.method, fmt.n(b.count), fmt.ms(b.p50), fmt.ms(b.p99)])));
 if (methodRows.length) {
   md.push('', 'Routing decision by method (routing on, both runs):', '', table(['database', 'clients', 'method', 'decisions', 'p50 ms', 'p99 ms'], methodRows));
+}
+
+for (const r of results) {
+  for (const c of levels) {
+    const off = r.modes.find((x) => x.mode === 'off' && x.concurrency === c)?.waits;
+    const on = r.modes.find((x) => x.mode === 'on' && x.concurrency === c)?.waits;
+    if (!off || !on) continue;
+    const states = [...new Set([...on, ...off].map((x) => x.state))];
+    const get = (xs: WaitSample[], st: string) => xs.find((x) => x.state === st)?.mean ?? 0;
+    states.sort((a, b) => get(on, b) - get(on, a));
+    const totalOn = on.reduce((a, x) => a + x.mean, 0);
+    const totalOff = off.reduce((a, x) => a + x.mean, 0);
+    md.push(
+      '',
+      `${r.database}, c=${c}: what the database's backends were doing (pg_stat_activity sampled every 50 ms; mean number of backends in each state — "idle in transaction: Client/ClientRead" is a transaction waiting for the application between two statements, "active: running" is on a CPU or waiting for one):`,
+      '',
+      table(
+        ['backend state', 'routing off', 'routing on'],
+        [
+          ...states.filter((st) => get(on, st) >= 0.005 || get(off, st) >= 0.005).map((st) => [`\`${st}\``, fmt.n(get(off, st), 2), fmt.n(get(on, st), 2)]),
+          ['all non-idle', fmt.n(totalOff, 2), fmt.n(totalOn, 2)],
+        ],
+      ),
+    );
+  }
 }
 
 const capRows = results.filter((r) => r.capacityFinal || r.capacityAfterHttp).map((r) => {
@@ -380,23 +443,40 @@ const stmtSections = results.filter((r) => r.statements?.length);
 if (stmtSections.length) {
   md.push(
     '',
-    `Where a decision's time goes: after the HTTP runs, the real \`createTicket\` runs in-process on the same database (routing on; PostgreSQL through a pool of ${options.poolSize ?? 10}, like the server) through a wrapper that times each statement (round trip and lock waits included); ${statementCreates} creates at c=1 and ${statementCreates * 2} at c=${Math.max(...levels)}. Statements marked ✓ are \`decide()\`'s; "share" is of the summed time of those. The EXPLAIN (ANALYZE, BUFFERS) of each — prepared, after five executions, i.e. the plan a server connection settles on — is in \`bench/out/routing-explain-<database>.txt\`.`,
+    `Where a decision's time goes: after the HTTP runs, the real \`createTicket\` runs in-process on the same database (PostgreSQL through a pool of ${options.poolSize ?? 10}, like the server, after a VACUUM (ANALYZE); PGlite one transaction at a time, so its c=16 createTicket times include waiting for the others) through a wrapper that times each statement (round trip and lock waits included); ${statementCreates} creates at c=1 with routing on, the same with routing off, and ${statementCreates * 2} at c=${Math.max(...levels)} with routing on. Statements marked ✓ are \`decide()\`'s; "share" is of the summed time of those. The EXPLAIN (ANALYZE, BUFFERS) of each — prepared, after five executions, i.e. the plan a server connection settles on — is in \`bench/out/routing-explain-<database>.txt\`.`,
   );
   for (const r of stmtSections) {
-    for (const p of r.statements!) {
-      md.push(
-        '',
-        `${r.database}, c=${p.concurrency}, ${p.creates} creates (${fmt.n(p.creates / p.seconds)} /s): decision p50 ${fmt.ms(p.decisionMs.p50)} ms, p99 ${fmt.ms(p.decisionMs.p99)} ms; whole createTicket p50 ${fmt.ms(p.createMs.p50)} ms, p99 ${fmt.ms(p.createMs.p99)} ms.`,
-        '',
-        table(
-          ['statement', 'decision', 'per create', 'mean ms', 'p50 ms', 'p99 ms', 'max ms', 'share of decision', 'share of create'],
-          p.rows.map((s) => [
-            `\`${s.label.replace(/\|/g, '\\|')}\``, s.inDecision ? '✓' : '', fmt.n(s.perCreate, 2), fmt.ms(s.meanMs), fmt.ms(s.p50Ms), fmt.ms(s.p99Ms), fmt.ms(s.maxMs),
-            s.shareOfDecision !== undefined ? fmt.pct(s.shareOfDecision) : '', fmt.pct(s.shareOfCreate),
-          ]),
-        ),
-      );
-    }
+    const ps = r.statements!;
+    const on1 = ps.find((p) => p.concurrency === 1 && p.routing);
+    const off1 = ps.find((p) => p.concurrency === 1 && !p.routing);
+    const onHi = ps.find((p) => p.concurrency > 1 && p.routing);
+    const line = (p: StatementProfile) =>
+      `c=${p.concurrency} routing ${p.routing ? 'on' : 'off'} (${p.creates} creates, ${fmt.n(p.creates / p.seconds)}/s): createTicket p50 ${fmt.ms(p.createMs.p50)} ms, p99 ${fmt.ms(p.createMs.p99)} ms${p.routing ? `, decision p50 ${fmt.ms(p.decisionMs.p50)} ms, p99 ${fmt.ms(p.decisionMs.p99)} ms` : ''}; CPU per create ${cpuLine(p)}`;
+    const labels = [...new Set(ps.flatMap((p) => p.rows.map((x) => x.label)))];
+    const row = (p: StatementProfile | undefined, label: string) => p?.rows.find((x) => x.label === label);
+    labels.sort((a, b) => {
+      const ra = row(on1, a) ?? row(off1, a);
+      const rb = row(on1, b) ?? row(off1, b);
+      return Number(rb?.inDecision ?? false) - Number(ra?.inDecision ?? false) || (rb ? rb.meanMs * rb.perCreate : 0) - (ra ? ra.meanMs * ra.perCreate : 0);
+    });
+    const cell = (x: ReturnType<typeof row>) => (x ? `${fmt.ms(x.meanMs)} / ${fmt.ms(x.p99Ms)}` : '');
+    md.push(
+      '',
+      `${r.database} — ${ps.map(line).join('; ')}.`,
+      '',
+      table(
+        ['statement', 'decision', 'per create', 'c=1 on: mean / p99 ms', 'share of decision', 'c=1 off: mean / p99 ms', `c=${onHi?.concurrency ?? '—'} on: mean / p99 ms`, `c=${onHi?.concurrency ?? '—'} share of decision`],
+        labels.map((label) => {
+          const a = row(on1, label);
+          const o = row(off1, label);
+          const h = row(onHi, label);
+          return [
+            `\`${label.replace(/\|/g, '\\|')}\``, (a ?? h)?.inDecision ? '✓' : '', fmt.n((a ?? o ?? h)!.perCreate, 2),
+            cell(a), a?.shareOfDecision !== undefined ? fmt.pct(a.shareOfDecision) : '', cell(o), cell(h), h?.shareOfDecision !== undefined ? fmt.pct(h.shareOfDecision) : '',
+          ];
+        }),
+      ),
+    );
   }
   for (const r of stmtSections) {
     if (!r.dominant) continue;

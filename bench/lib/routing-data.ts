@@ -17,8 +17,8 @@ export const CATEGORIES = [
 export const SKILL_RULES: Record<string, { skills: string[]; withGroup: boolean; holders: string }> = {
   // within the security group, only agents holding the clearance (3 in 5 of its members)
   security: { skills: ['security-clearance'], withGroup: true, holders: '3 in 5 members of team-security' },
-  // over every agent (no group): the members of team-integrations and team-api hold "api"
-  integrations: { skills: ['api'], withGroup: false, holders: 'every member of team-integrations and team-api' },
+  // over every agent (no group): the members of team-api and team-integrations hold "api"
+  api: { skills: ['api'], withGroup: false, holders: 'every member of team-api and team-integrations' },
 };
 
 export interface RoutingSizes {

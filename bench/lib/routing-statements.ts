@@ -13,13 +13,13 @@ import { CreateTicketBody } from '../../src/http/schemas/tickets.ts';
 import { systemClock } from '../../src/platform/clock.ts';
 import type { AgentRole } from '../../src/db/repositories/agents.ts';
 import { percentile } from './load.ts';
-import { ADMIN_EMAIL } from './server.ts';
+import { ADMIN_EMAIL, backendTicks } from './server.ts';
 
 /** Statement → the repository function that sends it (the names in src/db/repositories). */
 const LABELS: [RegExp, string][] = [
   [/WITH s AS \(SELECT \(SELECT value FROM settings WHERE key = 'routing'\)/, 'loadRoutingConfig'],
   [/FROM groups g WHERE g\.slug = \$1/, 'getGroupBySlug'],
-  [/LEFT JOIN agent_groups ag ON ag\.agent_id = a\.id AND ag\.group_id = \$1/, 'loadPool'],
+  [/LEFT JOIN agent_groups ag ON ag\.agent_id = a\.id AND ag\.group_id = /, 'loadPool'],
   [/INSERT INTO routing_cursors|FROM routing_cursors WHERE scope = \$1 FOR UPDATE/, 'lockCursor'],
   [/FROM agents a WHERE a\.id = \$1 FOR (NO KEY )?UPDATE/, 'lockAgent'],
   [/^SELECT 1 FROM agents WHERE id = \$1$/, 'lockAgent (exists)'],
@@ -28,19 +28,32 @@ const LABELS: [RegExp, string][] = [
   [/^ROLLBACK TO SAVEPOINT/, 'ROLLBACK TO SAVEPOINT'],
   [/^UPDATE routing_cursors SET last_agent_id/, 'saveCursor'],
   [/^UPDATE agents SET last_assigned_at/, 'touchAgentAssigned'],
+  [/^WITH c AS \(UPDATE routing_cursors SET last_agent_id/, 'recordAssignment'],
   [/INSERT INTO tickets \(/, 'insertTicket'],
   [/^INSERT INTO ticket_history/, 'insertHistory (decision)'],
   [/INSERT INTO requesters/, 'findOrCreateRequester'],
   [/FROM organizations WHERE lower\(name\)|INSERT INTO organizations/, 'findOrCreateOrganization'],
   [/UPDATE requesters SET organization_id/, 'findOrCreateRequester (organization)'],
+  [/^SELECT r\.id, r\.name, r\.email, r\.phone, o\.name AS organization/, 'findOrCreateRequester (summary)'],
   [/FROM tickets t\s+JOIN requesters r ON r\.id = t\.requester_id/, 'getTicketView'],
 ];
 
-/** The statements `decide()` (src/domain/routing/engine.ts) sends: what Server-Timing measures. */
-export const DECISION_LABELS = new Set([
+/**
+ * The statements `decide()` (src/domain/routing/engine.ts) sends — what
+ * Server-Timing measures — are the ones createTicket sends after
+ * loadRoutingConfig and before insertTicket; these labels are the fallback
+ * when a create's statements do not show both.
+ */
+const DECISION_LABELS = new Set([
   'getGroupBySlug', 'loadPool', 'lockCursor', 'lockAgent', 'lockAgent (exists)', 'countLoad', 'SAVEPOINT', 'ROLLBACK TO SAVEPOINT',
-  'saveCursor', 'touchAgentAssigned',
+  'saveCursor', 'touchAgentAssigned', 'recordAssignment',
 ]);
+
+function markDecision(log: Timed[]): void {
+  const from = log.findIndex((t) => t.label === 'loadRoutingConfig');
+  const to = log.findIndex((t) => t.label === 'insertTicket');
+  for (const [i, t] of log.entries()) t.inDecision = from >= 0 && to > from ? i > from && i < to : DECISION_LABELS.has(t.label);
+}
 
 export function labelOf(sql: string): string {
   const s = sql.trim();
@@ -50,6 +63,7 @@ export function labelOf(sql: string): string {
 
 interface Timed {
   label: string;
+  inDecision?: boolean;
   sql: string;
   params: unknown[];
   ms: number;
@@ -106,12 +120,16 @@ export interface StatementRow {
 
 export interface StatementProfile {
   concurrency: number;
+  /** routing was on (settings key 'routing') */
+  routing: boolean;
   creates: number;
   seconds: number;
   /** decide() as the command measured it (Server-Timing's figure) */
   decisionMs: { p50: number; p99: number; mean: number };
   /** the whole createTicket call */
   createMs: { p50: number; p99: number; mean: number };
+  /** CPU per create of this process (on PGlite: the database too) and of the database's PostgreSQL backends, ms */
+  cpuMsPerCreate: { node: number; postgres?: number };
   rows: StatementRow[];
   /** per label: the median and the slowest execution (for EXPLAIN) */
   samples: Map<string, Timed[]>;
@@ -130,7 +148,7 @@ const stats = (xs: number[]) => {
 export async function profileCreates(
   db: Db,
   body: (i: number) => string,
-  o: { creates: number; concurrency: number },
+  o: { creates: number; concurrency: number; routing: boolean; pgDatabase?: string },
 ): Promise<StatementProfile> {
   const admin = (await db.query<{ id: string; name: string; role: AgentRole }>('SELECT id, name, role FROM agents WHERE email = $1', [ADMIN_EMAIL])).rows[0];
   if (!admin) throw new Error(`the benchmark admin ${ADMIN_EMAIL} does not exist in the database`);
@@ -139,6 +157,9 @@ export async function profileCreates(
   const decision: number[] = [];
   const create: number[] = [];
   let next = 0;
+  const pgTicks = () => (o.pgDatabase ? [...backendTicks(o.pgDatabase).values()].reduce((a, b) => a + b, 0) : 0);
+  const pg0 = pgTicks();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const worker = async () => {
     while (next < o.creates) {
@@ -149,11 +170,15 @@ export async function profileCreates(
       const t = await createTicket({ db: new TimingDb(db, log), clock: systemClock, actor }, input as Parameters<typeof createTicket>[1]);
       create.push(performance.now() - s);
       if (t.routing_ms !== undefined) decision.push(t.routing_ms);
+      markDecision(log);
       all.push(...log);
     }
   };
   await Promise.all(Array.from({ length: o.concurrency }, worker));
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  // /proc clock ticks are 10 ms; backends that ended meanwhile are lost (the pool keeps them open)
+  const cpuMsPerCreate = { node: (cpu.user + cpu.system) / 1000 / o.creates, ...(o.pgDatabase ? { postgres: ((pgTicks() - pg0) * 10) / o.creates } : {}) };
 
   const byLabel = new Map<string, Timed[]>();
   for (const t of all) {
@@ -162,11 +187,11 @@ export async function profileCreates(
     l.push(t);
   }
   const total = (xs: Timed[]) => xs.reduce((a, t) => a + t.ms, 0);
-  const decisionTotal = [...byLabel].filter(([l]) => DECISION_LABELS.has(l)).reduce((a, [, xs]) => a + total(xs), 0);
+  const decisionTotal = total(all.filter((t) => t.inDecision));
   const createTotal = total(all);
   const rows: StatementRow[] = [...byLabel].map(([label, xs]) => {
     const st = stats(xs.map((x) => x.ms));
-    const inDecision = DECISION_LABELS.has(label);
+    const inDecision = xs.some((x) => x.inDecision);
     return {
       label, inDecision, perCreate: xs.length / o.creates, meanMs: st.mean, p50Ms: st.p50, p99Ms: st.p99, maxMs: st.max,
       shareOfDecision: inDecision && decisionTotal > 0 ? (100 * total(xs)) / decisionTotal : undefined,
@@ -182,9 +207,9 @@ export async function profileCreates(
   const d = stats(decision);
   const c = stats(create);
   return {
-    concurrency: o.concurrency, creates: o.creates, seconds,
+    concurrency: o.concurrency, routing: o.routing, creates: o.creates, seconds,
     decisionMs: { p50: d.p50, p99: d.p99, mean: d.mean }, createMs: { p50: c.p50, p99: c.p99, mean: c.mean },
-    rows, samples,
+    cpuMsPerCreate, rows, samples,
   };
 }
 
@@ -231,11 +256,15 @@ export async function explainPrepared(db: Db, sql: string, params: unknown[]): P
 }
 
 /** The labels EXPLAINed after a profile: the decision's statements and the ones around it worth knowing. */
-export const EXPLAIN_LABELS = ['loadRoutingConfig', 'getGroupBySlug', 'loadPool', 'lockCursor', 'lockAgent', 'countLoad', 'saveCursor', 'touchAgentAssigned', 'insertTicket', 'insertHistory (decision)'];
+export const EXPLAIN_LABELS = [
+  'loadRoutingConfig', 'getGroupBySlug', 'loadPool', 'lockCursor', 'lockAgent', 'countLoad', 'saveCursor', 'touchAgentAssigned', 'recordAssignment',
+  'insertTicket', 'insertHistory (decision)',
+];
 
 export async function explainProfile(db: Db, p: StatementProfile): Promise<{ label: string; which: string; ms: number; params: unknown[]; plan: string }[]> {
   const out: { label: string; which: string; ms: number; params: unknown[]; plan: string }[] = [];
-  for (const label of EXPLAIN_LABELS) {
+  const decision = p.rows.filter((r) => r.inDecision && !/SAVEPOINT/.test(r.label)).map((r) => r.label);
+  for (const label of [...new Set([...decision, ...EXPLAIN_LABELS])]) {
     const s = p.samples.get(label);
     if (!s) continue;
     const [median, slowest] = s;

@@ -20,7 +20,8 @@ export interface TapWindow {
   answers: number;
 }
 
-const METHOD_RE = /"assignment":\{"method":"([a-z_]+)"/;
+// the assignment comes back as stored (jsonb: keys by length, then name): method and queued come before the candidates
+const METHOD_RE = /"method":"([a-z_]+)"/;
 const QUEUED_RE = /"queued":true/;
 
 export class ServerTimingTap {
@@ -47,8 +48,10 @@ export class ServerTimingTap {
     response.on('data', (c: Buffer) => chunks.push(c));
     response.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
-      const method = METHOD_RE.exec(text)?.[1] ?? 'unknown';
-      if (QUEUED_RE.test(text)) w.queued++;
+      const at = text.indexOf('"assignment":{');
+      const head = at >= 0 ? text.slice(at, at + 600) : '';
+      const method = METHOD_RE.exec(head)?.[1] ?? 'unknown';
+      if (QUEUED_RE.test(head)) w.queued++;
       let list = w.byMethod.get(method);
       if (!list) w.byMethod.set(method, (list = []));
       list.push(ms);
