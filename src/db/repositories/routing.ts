@@ -39,6 +39,13 @@ export async function loadRoutingConfig(
   return r.rows[0];
 }
 
+/** Which agents a pool holds: a group's active members, one agent, or every active agent. */
+const POOL_FROM = {
+  group: 'agent_groups ag JOIN agents a ON a.id = ag.agent_id WHERE ag.group_id = g.id AND a.active AND $2::uuid IS NULL',
+  agent: 'agents a WHERE a.id = $2::uuid',
+  all: 'agents a WHERE a.active AND $2::uuid IS NULL',
+} as const;
+
 interface PoolRow {
   group_id: string | null;
   group_slug: string | null;
@@ -63,22 +70,20 @@ export async function loadPool(
   db: Db,
   q: { groupSlug: string | null; scope: 'group' | 'agent' | 'all'; agentId: string | null; skills: string[] },
 ): Promise<{ group: { id: string; slug: string } | null; pool: PoolAgent[] }> {
+  // One statement text per scope, so that each keeps a good prepared plan (a CASE over the scope
+  // made PostgreSQL re-plan it on every call).
   const r = await db.query<PoolRow>(
     `SELECT g.id AS group_id, g.slug AS group_slug, p.*
        FROM (SELECT 1) one
        LEFT JOIN groups g ON g.slug = $1
        LEFT JOIN LATERAL (
          SELECT a.id, a.name, a.status, a.active, a.max_concurrent_tickets AS capacity, a.skills, a.last_assigned_at,
-                ($2 <> 'group' OR ag.agent_id IS NOT NULL) AS in_group,
-                CASE WHEN a.active AND a.status = 'online' AND a.skills @> $4::text[]
+                true AS in_group,
+                CASE WHEN a.active AND a.status = 'online' AND a.skills @> $3::text[]
                      THEN (SELECT count(*)::int FROM tickets t WHERE t.assignee_id = a.id AND t.status = ANY(load_statuses())) END AS load
-           FROM agents a
-           LEFT JOIN agent_groups ag ON ag.agent_id = a.id AND ag.group_id = g.id
-          WHERE CASE $2 WHEN 'agent' THEN a.id = $3::uuid
-                        WHEN 'group' THEN ag.agent_id IS NOT NULL AND a.active
-                        ELSE a.active END
+           FROM ${POOL_FROM[q.scope]}
        ) p ON true`,
-    [q.groupSlug, q.scope, q.agentId, q.skills],
+    [q.groupSlug, q.scope === 'agent' ? q.agentId : null, q.skills],
   );
   const first = r.rows[0];
   return {
