@@ -13,6 +13,7 @@ import { SYSTEM_ACTOR } from '../../src/domain/context.ts';
 import { createTestApp, ticketBody, type TestApp } from '../helpers/app.ts';
 import { createTestDatabase, DB_KIND, TEST_DATABASE_URL } from '../helpers/db.ts';
 import { killAllTriage, startTriage } from '../helpers/triage-process.ts';
+import { loadDrift } from '../helpers/loads.ts';
 
 /** Sends `n` requests with at most `concurrency` in flight; returns the statuses. */
 async function burst(n: number, concurrency: number, send: (i: number) => Promise<number>): Promise<number[]> {
@@ -46,7 +47,11 @@ describe(`routing under concurrency (${DB_KIND})`, () => {
     t = await createTestApp();
     base = await t.listen();
   });
-  afterEach(async () => t?.close());
+  afterEach(async () => {
+    // the kept loads equal the real counts after every burst
+    if (t) expect(await loadDrift(t.db)).toEqual([]);
+    await t?.close();
+  });
 
   const q = async <T>(sql: string, params: unknown[] = []) => (await t.db.query<T>(sql, params)).rows;
   const loads = async (ids: string[]) =>
