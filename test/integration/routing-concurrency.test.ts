@@ -13,7 +13,6 @@ import { SYSTEM_ACTOR } from '../../src/domain/context.ts';
 import { createTestApp, ticketBody, type TestApp } from '../helpers/app.ts';
 import { createTestDatabase, DB_KIND, TEST_DATABASE_URL } from '../helpers/db.ts';
 import { killAllTriage, startTriage } from '../helpers/triage-process.ts';
-import { loadDrift } from '../helpers/loads.ts';
 
 /** Sends `n` requests with at most `concurrency` in flight; returns the statuses. */
 async function burst(n: number, concurrency: number, send: (i: number) => Promise<number>): Promise<number[]> {
@@ -47,11 +46,7 @@ describe(`routing under concurrency (${DB_KIND})`, () => {
     t = await createTestApp();
     base = await t.listen();
   });
-  afterEach(async () => {
-    // the kept loads equal the real counts after every burst
-    if (t) expect(await loadDrift(t.db)).toEqual([]);
-    await t?.close();
-  });
+  afterEach(async () => t?.close());
 
   const q = async <T>(sql: string, params: unknown[] = []) => (await t.db.query<T>(sql, params)).rows;
   const loads = async (ids: string[]) =>

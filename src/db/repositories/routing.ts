@@ -80,7 +80,7 @@ export async function loadPool(
          SELECT a.id, a.name, a.status, a.active, a.max_concurrent_tickets AS capacity, a.skills, a.last_assigned_at,
                 true AS in_group,
                 CASE WHEN a.active AND a.status = 'online' AND a.skills @> $3::text[]
-                     THEN load_of(a.id) END AS load
+                     THEN (SELECT count(*)::int FROM tickets t WHERE t.assignee_id = a.id AND t.status = ANY(load_statuses())) END AS load
            FROM ${POOL_FROM[q.scope]}
        ) p ON true`,
     [q.groupSlug, q.scope === 'agent' ? q.agentId : null, q.skills],
@@ -150,13 +150,12 @@ export async function lockAgent(db: Db, id: string, skipLocked: boolean): Promis
 }
 
 /**
- * The agent's load now (agent_loads, kept by triggers). Run as its own
- * statement after lockAgent: under READ COMMITTED it then sees every
- * assignment committed by the lock's previous holder.
+ * The agent's load now. Run as its own statement after lockAgent: under READ
+ * COMMITTED it then sees every assignment committed by the lock's previous holder.
  */
 export async function countLoad(db: Db, agentId: string): Promise<number> {
   const r = await db.query<{ n: number }>(
-    'SELECT load_of($1) AS n',
+    'SELECT count(*)::int AS n FROM tickets WHERE assignee_id = $1 AND status = ANY(load_statuses())',
     [agentId],
   );
   return r.rows[0].n;
@@ -243,7 +242,7 @@ export async function agentsWithWork(db: Db): Promise<string[]> {
   const r = await db.query<{ id: string }>(
     `SELECT a.id FROM agents a
       WHERE a.active AND a.status = 'online'
-        AND load_of(a.id) < a.max_concurrent_tickets
+        AND (SELECT count(*) FROM tickets t WHERE t.assignee_id = a.id AND t.status = ANY(load_statuses())) < a.max_concurrent_tickets
         AND EXISTS (SELECT 1 FROM tickets t
                      WHERE t.queued_at IS NOT NULL AND t.assignee_id IS NULL AND t.status IN ('new','open','in_progress')
                        AND (t.assignee_group_id IS NULL
@@ -381,7 +380,7 @@ export async function groupLoads(db: Db, groupIds: string[]): Promise<Map<string
   const r = await db.query<GroupLoadRow>(
     `SELECT g.id AS group_id,
        (SELECT coalesce(json_agg(json_build_object('id', a.id, 'name', a.name, 'status', a.status,
-                 'load', load_of(a.id),
+                 'load', (SELECT count(*) FROM tickets t WHERE t.assignee_id = a.id AND t.status = ANY(load_statuses())),
                  'capacity', a.max_concurrent_tickets) ORDER BY a.name, a.id), '[]')
           FROM agent_groups ag JOIN agents a ON a.id = ag.agent_id WHERE ag.group_id = g.id AND a.active) AS members,
        (SELECT count(*)::int FROM tickets t WHERE t.assignee_group_id = g.id AND t.assignee_id IS NULL

@@ -17,6 +17,11 @@ export const DEFAULT_ROUTING_SETTINGS: RoutingSettings = {
   returnTicketsOnOffline: false,
 };
 
+/** Ticket statuses that count as an agent's load (mirrors the SQL function load_statuses()). */
+export function loadStatuses(s: RoutingSettings): string[] {
+  return s.pendingCountsAsLoad ? ['new', 'open', 'in_progress', 'pending'] : ['new', 'open', 'in_progress'];
+}
+
 /** Statuses in which an unassigned ticket waits for an agent. */
 export const WAITING_STATUSES = ['new', 'open', 'in_progress'] as const;
 
