@@ -433,7 +433,7 @@ const capRows = results.filter((r) => r.capacityFinal || r.capacityAfterHttp).ma
 if (capRows.length) {
   md.push(
     '',
-    'Capacity check from the database after the server stopped (load counted as routing counts it, `load_statuses()`; "final" also includes the statement profile\'s creates):',
+    'Capacity check from the database after the server stopped (load counted from the tickets themselves — new, open, in progress; "final" also includes the statement profile\'s creates):',
     '',
     table(['database', 'tickets created over HTTP', 'agents after the HTTP runs', 'final'], capRows),
   );

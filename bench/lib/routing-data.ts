@@ -249,7 +249,7 @@ export interface CapacityReport {
   queued: number;
 }
 
-/** Every active agent's load (counted as routing counts it) against their capacity. */
+/** Every active agent's load, counted from the tickets, against their capacity. */
 export async function capacityReport(db: Db): Promise<CapacityReport> {
   const r = await db.query<{
     agents: number; over: number; at_cap: number; free: number; load_min: number; load_max: number; cap_min: number; cap_max: number;
@@ -257,7 +257,7 @@ export async function capacityReport(db: Db): Promise<CapacityReport> {
   }>(
     `WITH l AS (
        SELECT a.name, a.max_concurrent_tickets AS cap,
-              (SELECT count(*)::int FROM tickets t WHERE t.assignee_id = a.id AND t.status = ANY(load_statuses())) AS load
+              (SELECT count(*)::int FROM tickets t WHERE t.assignee_id = a.id AND t.status IN ('new','open','in_progress')) AS load
          FROM agents a WHERE a.active AND a.email LIKE 'bench-agent-%')
      SELECT count(*)::int AS agents,
             count(*) FILTER (WHERE load > cap)::int AS over,
