@@ -152,6 +152,8 @@ export function bossDb(db: Db): PgBoss.Db {
 }
 
 // The same key pg-boss's own `locked()` commands take, so queue creation also waits for its schema work.
+/** Serialises pg-boss start-up (schema install) across processes; not pg-boss's own key, which start-up takes itself. */
+const START_LOCK = `SELECT pg_advisory_xact_lock(('x' || encode(sha224((current_database() || '.triage.jobs.start')::bytea), 'hex'))::bit(64)::bigint)`;
 const BOSS_LOCK = `SELECT pg_advisory_xact_lock(('x' || encode(sha224((current_database() || '.pgboss.${SCHEMA}')::bytea), 'hex'))::bit(64)::bigint)`;
 
 const VIEW_COLUMNS = `id, name, state::text AS state, data, singleton_key AS "singletonKey", retry_count AS "retryCount",
@@ -510,6 +512,17 @@ export async function createJobs(db: Db, opts: CreateJobsOptions = {}): Promise<
     deleteAfterDays: 7,
   });
   boss.on('error', (err) => opts.logger?.warn({ err }, 'job queue error'));
-  await boss.start();
+  if (db.kind === 'postgres') {
+    // Processes starting together on a database pg-boss is not installed in yet raced
+    // on CREATE SCHEMA (duplicate pg_namespace key) despite pg-boss's own lock: starts are
+    // serialised here by a transaction-scoped advisory lock of our own, held on one
+    // connection while pg-boss installs through the others.
+    await db.transaction(async (tx) => {
+      await tx.query(START_LOCK);
+      await boss.start();
+    });
+  } else {
+    await boss.start();
+  }
   return new PgBossJobs(db, boss, opts);
 }
