@@ -125,6 +125,10 @@ class PgliteDb implements Db {
 
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     if (this.tx) return fn(this);
+    // PGlite runs in this thread and answers through promises alone: a loop of
+    // transactions (a job worker in a burst) would never let the event loop
+    // read a socket. Each transaction first waits one turn of the event loop.
+    await yieldToEventLoop();
     return this.pglite.transaction((tx) => fn(new PgliteDb(this.pglite, tx)));
   }
 
@@ -134,6 +138,8 @@ class PgliteDb implements Db {
     await this.release?.();
   }
 }
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export interface OpenOptions {
   databaseUrl?: string;

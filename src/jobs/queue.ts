@@ -371,6 +371,8 @@ class PgBossJobs implements JobQueue {
         for (const job of jobs) {
           await this.execute(job);
           ran++;
+          // let requests in between jobs (on PGlite a burst would otherwise hold the event loop)
+          await new Promise((resolve) => setImmediate(resolve));
         }
       } catch (err) {
         this.log.warn({ err, job: name }, 'job worker: claiming or recording a job failed');
