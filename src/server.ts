@@ -13,6 +13,7 @@ import { attachmentStore } from './platform/storage.ts';
 import { hasActiveAdmin } from './db/repositories/agents.ts';
 import { createJobs, type JobQueue } from './jobs/queue.ts';
 import { startWorkers } from './jobs/worker.ts';
+import { startMail, type RunningMail } from './mail/index.ts';
 
 export interface Running {
   /** the HTTP app and its address; undefined when this process does not have the `web` role */
@@ -20,6 +21,8 @@ export interface Running {
   db: Db;
   jobs: JobQueue;
   url?: string;
+  /** the mail role (SMTP listener, IMAP pollers); undefined when this process does not have it */
+  mail?: RunningMail;
   stop(): Promise<void>;
 }
 
@@ -73,6 +76,8 @@ export async function startServer(config: Config, opts: { clock?: Clock; logger?
       address = await app.listen({ port: config.port, host: config.host });
       logger.info({ address, database: db.kind }, 'Triage is listening');
     }
+    // mail: the SMTP listener (when SMTP_PORT is set) and one IMAP poller per active IMAP mailbox
+    const mail = config.roles.includes('mail') ? await startMail({ db, clock, jobs: queue, config, logger }) : undefined;
     const stopMaintenance = scheduleMaintenance(db, clock, logger, attachmentStore(config));
     const stopRoutingSweep = scheduleRoutingSweep(db, clock, logger, config.routingSweepSeconds);
     let stopping: Promise<void> | undefined;
@@ -96,10 +101,11 @@ export async function startServer(config: Config, opts: { clock?: Clock; logger?
           }
         };
         // Both wait for work in progress: requests, and jobs (failed for a retry elsewhere if they outlast the timeout).
-        await Promise.all([closeHttp(), queue.stop()]);
+        // mail first stops accepting and lets in-flight messages commit (their jobs are enqueued) before the queue stops
+        await Promise.all([closeHttp(), mail?.close().then(() => queue.stop()) ?? queue.stop()]);
         await db.close();
       })());
-    return { app, db, jobs: queue, url: address?.replace('0.0.0.0', '127.0.0.1'), stop };
+    return { app, db, jobs: queue, url: address?.replace('0.0.0.0', '127.0.0.1'), mail, stop };
   } catch (err) {
     await jobs?.stop().catch(() => undefined);
     await db.close();

@@ -23,6 +23,7 @@ import { attachmentRoutes } from './routes/attachments.ts';
 import { routingRoutes } from './routes/routing.ts';
 import { slaRoutes } from './routes/sla.ts';
 import { adminJobRoutes } from './routes/admin-jobs.ts';
+import { emailRoutes } from './routes/email.ts';
 import { registerUploads } from './multipart.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 
@@ -125,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(routingRoutes, routeDeps);
       await api.register(slaRoutes, routeDeps);
       await api.register(adminJobRoutes, routeDeps);
+      await api.register(emailRoutes, { ...routeDeps, config });
     },
     { prefix: '/api/v1' },
   );

@@ -9,6 +9,8 @@ import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { Jobs } from './queue.ts';
 import { registerSlaJobs } from './sla-jobs.ts';
+import { registerEmailJobs } from './email-jobs.ts';
+import type { Config } from '../platform/config.ts';
 
 export interface WorkerDeps {
   db: Db;
@@ -18,6 +20,8 @@ export interface WorkerDeps {
   webhookUrl?: string;
   /** TRIAGE_TEST_JOBS: also run the test-only `test.record` kind (process tests only). */
   testJobs?: boolean;
+  /** the configuration (outbound SMTP relay, attachment store, secret key); absent: read from the environment */
+  config?: Config;
 }
 
 /**
@@ -27,6 +31,7 @@ export interface WorkerDeps {
  */
 export async function registerHandlers(jobs: Jobs, deps: WorkerDeps): Promise<void> {
   await registerSlaJobs(jobs, { ...deps, jobs });
+  await registerEmailJobs(jobs, deps);
   if (deps.testJobs) await registerTestJobs(jobs, deps.db);
 }
 

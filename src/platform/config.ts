@@ -45,6 +45,20 @@ export interface Config {
   testJobs: boolean;
   /** TRIAGE_ROLES: `web` serves HTTP, `worker` runs the job queue, `mail` (later) the mail listeners. */
   roles: Role[];
+  /** SMTP_PORT: the inbound SMTP listener's port (unset: no listener). */
+  smtpPort?: number;
+  /** SMTP_HOST: the address the inbound SMTP listener binds (default 127.0.0.1: behind a relay/MX). */
+  smtpHost: string;
+  /** SMTP_MAX_BYTES: largest inbound message, in bytes (552 above). */
+  smtpMaxBytes: number;
+  /** SPAMD_URL: `spamd://host:port` of SpamAssassin's spamd; every inbound message is checked when set. */
+  spamdUrl?: string;
+  /** IMAP_POLL_SECONDS: how often an IMAP mailbox without IDLE is polled, and how often the list of IMAP mailboxes is re-read. */
+  imapPollSeconds: number;
+  /** SMTP_OUTBOUND_URL: the default relay for outbound mail (e.g. smtp://127.0.0.1:2525) when a mailbox has no outbound settings. */
+  smtpOutboundUrl?: string;
+  /** TRIAGE_SECRET_KEY: 32 bytes (base64 or hex) sealing mailbox passwords and signing reply addresses; unset: DATA_DIR/secret.key. */
+  secretKey?: string;
 }
 
 function int(name: string, value: string | undefined, fallback: number): number {
@@ -86,6 +100,13 @@ function trustProxy(value: string | undefined): boolean | string {
   return value.trim();
 }
 
+/** SPAMD_URL: checked at start so a typo fails loudly instead of at the first message. */
+function spamdUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (!/^spamd:\/\/[^/:]+(:\d+)?\/?$/.test(value.trim())) throw new Error(`SPAMD_URL must look like spamd://host:port, got "${value}"`);
+  return value.trim();
+}
+
 /** Reads the configuration from the environment; throws with the variable's name on a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
@@ -113,5 +134,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobsPollSeconds: seconds('JOBS_POLL_SECONDS', env.JOBS_POLL_SECONDS, 1, 0.5),
     testJobs: bool(env.TRIAGE_TEST_JOBS, false),
     roles: roles(env.TRIAGE_ROLES),
+    smtpPort: env.SMTP_PORT ? int('SMTP_PORT', env.SMTP_PORT, 0) : undefined,
+    smtpHost: env.SMTP_HOST || '127.0.0.1',
+    smtpMaxBytes: int('SMTP_MAX_BYTES', env.SMTP_MAX_BYTES, 25 * 1024 * 1024),
+    spamdUrl: spamdUrl(env.SPAMD_URL),
+    imapPollSeconds: seconds('IMAP_POLL_SECONDS', env.IMAP_POLL_SECONDS, 60, 1),
+    smtpOutboundUrl: env.SMTP_OUTBOUND_URL?.trim() || undefined,
+    secretKey: env.TRIAGE_SECRET_KEY?.trim() || undefined,
   };
 }

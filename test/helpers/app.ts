@@ -61,7 +61,7 @@ export async function createTestApp(
   const config: Config = { ...loadConfig({}), dataDir, logLevel: 'silent', ...opts.config };
   const clock = opts.clock ?? systemClock;
   const jobs = await createJobs(db, { clock, timeline: 'clock', pollingIntervalSeconds: 0.5, stopTimeoutMs: 5_000 });
-  await registerHandlers(jobs, { db, clock, logger: pino({ level: 'silent' }), webhookUrl: config.slaWebhookUrl });
+  await registerHandlers(jobs, { db, clock, logger: pino({ level: 'silent' }), webhookUrl: config.slaWebhookUrl, config });
   if (opts.jobs?.background) await jobs.start();
   const app = await buildApp({ db, clock, config, logger: false, jobs });
   await app.ready();

@@ -38,6 +38,10 @@ export interface CommentRow {
   content: string;
   is_internal: boolean;
   created_at: Date;
+  /** the e-mail this comment came from (read copy written at ingest; see email_messages) */
+  email?: object | null;
+  /** an e-mailed reply's delivery status (read copy kept by the email.send job) */
+  delivery?: object | null;
 }
 
 export interface AttachmentRow {
@@ -136,6 +140,11 @@ export async function getAttachment(db: Db, id: string): Promise<(AttachmentRow 
 
 /** Which of these file hashes some attachment row still references. */
 export async function referencedFileHashes(db: Db, hashes: string[]): Promise<Set<string>> {
-  const rows = (await db.query<{ sha256: string }>('SELECT DISTINCT sha256 FROM attachments WHERE sha256 = ANY($1::text[])', [hashes])).rows;
+  // raw e-mail messages live in the same store
+  const rows = (await db.query<{ sha256: string }>(
+    `SELECT sha256 FROM attachments WHERE sha256 = ANY($1::text[])
+     UNION SELECT raw_sha256 FROM email_messages WHERE raw_sha256 = ANY($1::text[])`,
+    [hashes],
+  )).rows;
   return new Set(rows.map((r) => r.sha256.trim()));
 }

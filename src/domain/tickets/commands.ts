@@ -19,6 +19,10 @@ import {
 import type { TicketFacts } from '../routing/chooser.ts';
 import { getSetting, groupSlug } from '../../db/repositories/routing.ts';
 import { refreshSla } from '../sla/engine.ts';
+import { queueReplyMail } from '../email/outbound.ts';
+
+/** author_id / uploaded_by of what Triage itself writes (a bounce note, an e-mail's attachments): the nil UUID. */
+export const SYSTEM_AUTHOR_ID = '00000000-0000-0000-0000-000000000000';
 
 export interface CreateTicketInput {
   subject: string;
@@ -249,7 +253,7 @@ export async function assignTicket(
 export async function addComment(
   ctx: Ctx,
   ref: string,
-  input: { content: string; isInternal?: boolean; from?: 'agent' | 'requester' },
+  input: { content: string; isInternal?: boolean; from?: 'agent' | 'requester'; requesterId?: string },
   files: StoredFile[] = [],
   expectedVersion?: number,
 ): Promise<{ ticket: TicketViewRow; comment: CommentRow }> {
@@ -263,12 +267,16 @@ export async function addComment(
     comment = await insertComment(
       db,
       fromRequester
-        ? { ticketId: row.id, authorId: row.requester_id, authorType: 'requester', content: input.content, isInternal: false }
-        : { ticketId: row.id, authorId: ctx.actor.id!, authorType: 'agent', content: input.content, isInternal },
+        ? { ticketId: row.id, authorId: input.requesterId ?? row.requester_id, authorType: 'requester', content: input.content, isInternal: false }
+        : ctx.actor.type === 'system'
+          ? { ticketId: row.id, authorId: SYSTEM_AUTHOR_ID, authorType: 'system', content: input.content, isInternal }
+          : { ticketId: row.id, authorId: ctx.actor.id!, authorType: 'agent', content: input.content, isInternal },
       now,
     );
     comment.author_name = fromRequester ? null : ctx.actor.name;
     for (const f of files) await insertAttachment(db, fileRow(ctx, row.id, comment.id, f), now);
+    // an agent's public reply is e-mailed to the requester: its job is enqueued in this transaction
+    if (!fromRequester && !isInternal && ctx.actor.type === 'agent') comment.delivery = await queueReplyMail({ ...ctx, db }, row, comment, now);
     const changes: TicketChanges = {};
     const history: HistoryEntry[] = [
       entry(ctx, row.id, 'commented', null, null, {
@@ -503,7 +511,7 @@ function entry(
 }
 
 function fileRow(ctx: Ctx, ticketId: string, commentId: string | null, f: StoredFile) {
-  return { ticketId, commentId, fileName: f.fileName, sha256: f.sha256, size: f.size, mimeType: f.mimeType, uploadedBy: ctx.actor.id! };
+  return { ticketId, commentId, fileName: f.fileName, sha256: f.sha256, size: f.size, mimeType: f.mimeType, uploadedBy: ctx.actor.id ?? SYSTEM_AUTHOR_ID };
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

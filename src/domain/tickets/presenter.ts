@@ -64,6 +64,9 @@ export function presentComment(c: CommentRow, attachments: AttachmentRow[] = [])
     isPublic: !c.is_internal,
     attachments: attachments.filter((a) => a.comment_id === c.id).map(presentAttachment),
     createdAt: iso(c.created_at)!,
+    // present only on comments that came by e-mail / replies that were e-mailed
+    ...(c.email ? { email: c.email } : {}),
+    ...(c.delivery ? { delivery: c.delivery } : {}),
   };
 }
 
