@@ -1,8 +1,8 @@
 /**
  * SLA job kinds: `sla.check` (record warnings and breaches at their instant,
  * escalate a new breach) and `sla.notify` (tell the assignee and the group's
- * supervisors about a breach — by webhook to SLA_WEBHOOK_URL when set; e-mail
- * joins when the e-mail channel exists).
+ * supervisors about a breach — by webhook to SLA_WEBHOOK_URL when set, and by
+ * e-mail from the ticket's mailbox when one can send).
  */
 import type { Db } from '../db/client.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -12,6 +12,8 @@ import { SYSTEM_ACTOR } from '../domain/context.ts';
 import { checkSla, refreshSla, SLA_CHECK_JOB, SLA_NOTIFY_JOB, SLA_RECOMPUTE_JOB, type CheckResult } from '../domain/sla/engine.ts';
 import { ticketsToRecompute } from '../db/repositories/sla-state.ts';
 import { escalateTicket } from '../domain/tickets/commands.ts';
+import { sendNotice } from '../domain/email/outbound.ts';
+import { mailboxForTicket, threadTicketById } from '../db/repositories/email.ts';
 
 export interface SlaJobDeps {
   db: Db;
@@ -20,6 +22,8 @@ export interface SlaJobDeps {
   jobs?: Jobs;
   /** SLA_WEBHOOK_URL: where breach notifications are POSTed as JSON */
   webhookUrl?: string;
+  /** how to send e-mail (the secret key and SMTP_OUTBOUND_URL), read on first use; absent: no e-mail */
+  mail?: () => Promise<{ secretKey: Buffer; smtpOutboundUrl?: string }>;
 }
 
 /** One `sla.check` run for a ticket, with the routing issue's escalation hook wired in. */
@@ -40,14 +44,38 @@ export interface SlaNotification {
 /** Delivers a breach notification; a failed delivery throws, so the queue retries it with backoff. */
 export async function deliverSlaNotification(deps: SlaJobDeps, n: SlaNotification): Promise<void> {
   deps.logger.warn({ ticketId: n.ticketId, target: n.target, dueAt: n.dueAt, recipients: n.recipients.map((r) => r.email) }, 'SLA breach');
-  if (!deps.webhookUrl) return;
-  const res = await fetch(deps.webhookUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ event: 'sla.breach', ...n }),
-    signal: AbortSignal.timeout(10_000),
+  if (deps.webhookUrl) {
+    const res = await fetch(deps.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ event: 'sla.breach', ...n }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!res.ok) throw new Error(`SLA webhook answered ${res.status}`);
+  }
+  await emailSlaNotification(deps, n);
+}
+
+const TARGET_NAMES: Record<string, string> = { first_response: 'first response', next_response: 'next response', resolution: 'resolution' };
+
+/** The breach by e-mail to the same recipients, from the ticket's mailbox; nothing when no mailbox can send. */
+async function emailSlaNotification(deps: SlaJobDeps, n: SlaNotification): Promise<void> {
+  const to = n.recipients.map((r) => r.email).filter((e) => e.includes('@'));
+  if (!deps.mail || to.length === 0) return;
+  const [mailbox, ticket] = await Promise.all([mailboxForTicket(deps.db, n.ticketId), threadTicketById(deps.db, n.ticketId)]);
+  if (!mailbox || !ticket) return;
+  const target = TARGET_NAMES[n.target] ?? n.target;
+  const sent = await sendNotice(await deps.mail(), mailbox, {
+    to,
+    subject: `[#${ticket.number}] SLA breached: ${target} — ${ticket.subject}`,
+    text: [
+      `The ${target} target of ticket #${ticket.number} ("${ticket.subject}") was due at ${n.dueAt} and is breached.`,
+      `SLA policy: ${n.policy}.`,
+      '',
+      'You receive this as the ticket\'s assignee or a supervisor of its group.',
+    ].join('\n'),
   });
-  if (!res.ok) throw new Error(`SLA webhook answered ${res.status}`);
+  if (!sent) deps.logger.warn({ ticketId: n.ticketId }, 'SLA breach not e-mailed: no SMTP server for the mailbox (set SMTP_OUTBOUND_URL)');
 }
 
 /**

@@ -10,7 +10,8 @@ import type { Logger } from '../platform/logger.ts';
 import type { Jobs } from './queue.ts';
 import { registerSlaJobs } from './sla-jobs.ts';
 import { registerEmailJobs } from './email-jobs.ts';
-import type { Config } from '../platform/config.ts';
+import { loadConfig, type Config } from '../platform/config.ts';
+import { loadSecretKey } from '../platform/crypto.ts';
 
 export interface WorkerDeps {
   db: Db;
@@ -30,7 +31,13 @@ export interface WorkerDeps {
  * the same handlers with `runDue`. Add a kind here: `await jobs.work(name, handler)`.
  */
 export async function registerHandlers(jobs: Jobs, deps: WorkerDeps): Promise<void> {
-  await registerSlaJobs(jobs, { ...deps, jobs });
+  let mail: Promise<{ secretKey: Buffer; smtpOutboundUrl?: string }> | undefined;
+  const mailDeps = () =>
+    (mail ??= (async () => {
+      const config = deps.config ?? loadConfig();
+      return { secretKey: await loadSecretKey(config), smtpOutboundUrl: config.smtpOutboundUrl };
+    })());
+  await registerSlaJobs(jobs, { ...deps, jobs, mail: mailDeps });
   await registerEmailJobs(jobs, deps);
   if (deps.testJobs) await registerTestJobs(jobs, deps.db);
 }

@@ -250,3 +250,37 @@ describe(`outbound e-mail (${DB_KIND})`, () => {
     expect(await comment(tk.id, c.id)).toMatchObject({ delivery: { status: 'failed', attempts: 6, lastError: expect.stringMatching(/451|Temporary/) } });
   });
 });
+
+describe(`SLA breach notices by e-mail (${DB_KIND})`, () => {
+  it('a breach is e-mailed once to the assignee and the group’s supervisors, from the ticket’s mailbox', async () => {
+    const group = `sla-mail-${uid()}`.toLowerCase();
+    expect((await t.request('POST', '/api/v1/groups', { body: { name: group } })).statusCode).toBe(201);
+    const sup = await t.makeAgent({ role: 'supervisor', name: 'Sue Supervisor', groups: [group] });
+    const agent = await t.makeAgent({ name: 'Al Agent', groups: [group] });
+    const policy = await t.request('POST', '/api/v1/sla-policies', {
+      body: { name: 'Mail notify', position: 0, conditions: { tags: [group] }, firstResponseMinutes: 30, resolutionMinutes: 600, escalation: { notify: true } },
+    });
+    expect(policy.statusCode, policy.body).toBe(201);
+    const tk = await ticketFromMail(supportId, { subject: 'Printer on fire' });
+    expect((await t.request('PATCH', `/api/v1/tickets/${tk.id}`, { body: { tags: [group] } })).statusCode).toBe(200);
+    expect((await t.request('POST', `/api/v1/tickets/${tk.id}/assign`, { body: { agentId: agent.id, group } })).statusCode).toBe(200);
+    await t.runJobs();
+    seen = capture.messages.length;
+    clock.advance(31 * 60_000);
+    const runs = await t.runJobs();
+    expect(runs.filter((r) => r.name === 'sla.notify').map((r) => r.ok)).toEqual([true]);
+    const notices = (await parsedFresh()).filter((m) => /SLA breached/.test(m.subject ?? ''));
+    expect(notices).toHaveLength(1);
+    const [n] = notices;
+    expect(n.subject).toBe(`[#${tk.number}] SLA breached: first response — Printer on fire`);
+    expect(n.from?.value[0].address).toBe('support@acme.test');
+    const to = (Array.isArray(n.to) ? n.to : [n.to!]).flatMap((a) => a.value.map((v) => v.address)).sort();
+    expect(to).toEqual([agent.email, sup.email].sort());
+    expect(header(n, 'auto-submitted')).toBe('auto-generated');
+    expect(header(n, LOOP_HEADER)).toBe('support@acme.test');
+    expect(n.text).toContain('Mail notify');
+    clock.advance(10 * 60_000);
+    await t.runJobs();
+    expect((await parsedFresh()).filter((m) => /SLA breached/.test(m.subject ?? ''))).toHaveLength(1);
+  });
+});

@@ -241,5 +241,31 @@ async function commentFiles(deps: SendDeps, commentId: string) {
   return rows.map((a) => ({ filename: a.file_name, path: deps.store.pathOf(a.sha256.trim()), contentType: a.mime_type }));
 }
 
+/**
+ * An internal notice to agents (an SLA breach), from a mailbox, through its SMTP server or the
+ * relay; marked automatic and with our loop header, so no auto-responder answers it into a ticket.
+ * Returns false when no SMTP server is configured for that mailbox.
+ */
+export async function sendNotice(
+  deps: Pick<SendDeps, 'secretKey' | 'smtpOutboundUrl'>,
+  mailbox: MailboxRow,
+  notice: { to: string[]; subject: string; text: string },
+): Promise<boolean> {
+  if (!mailbox.outbound && !deps.smtpOutboundUrl) return false;
+  const transport = transportFor(deps as SendDeps, mailbox);
+  try {
+    await transport.sendMail({
+      from: { name: mailbox.name, address: mailbox.address },
+      to: notice.to,
+      subject: notice.subject,
+      text: notice.text,
+      headers: { [LOOP_HEADER]: mailbox.address, 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
+    });
+    return true;
+  } finally {
+    transport.close();
+  }
+}
+
 /** For tests and the admin: the outbound row as stored. */
 export { getEmailMessage };
