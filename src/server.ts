@@ -66,7 +66,7 @@ export async function startServer(config: Config, opts: { clock?: Clock; logger?
       logger.warn('No admin exists yet: start with ADMIN_EMAIL and ADMIN_PASSWORD set, or run `npx triage create-admin --email … --password …`');
     }
     if (config.roles.includes('worker')) {
-      await startWorkers(queue, { db, clock, logger, testJobs: config.testJobs, webhookUrl: config.slaWebhookUrl });
+      await startWorkers(queue, { db, clock, logger, testJobs: config.testJobs, webhookUrl: config.slaWebhookUrl, config });
       logger.info({ roles: config.roles, pollSeconds: config.jobsPollSeconds }, 'job workers started');
     }
     let app: FastifyInstance | undefined;

@@ -33,6 +33,19 @@ const deliver = (mailboxId: string, raw: Buffer) =>
   t.request('POST', `/api/v1/mailboxes/${mailboxId}/inbound`, { body: raw, headers: { 'content-type': 'message/rfc822' } });
 
 describe(`e-mail API (${DB_KIND})`, () => {
+  it('the OpenAPI document describes the e-mail routes and a comment\'s email and delivery', async () => {
+    const res = await t.request('GET', '/api/v1/openapi.json', { as: null });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    for (const path of ['/api/v1/mailboxes', '/api/v1/auto-responses', '/api/v1/admin/inbound-failures', '/api/v1/admin/inbound-log', '/api/v1/admin/suspended']) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+    const detail = doc.paths['/api/v1/tickets/{id}'].get.responses['200'].content['application/json'].schema;
+    const comment = detail.properties.comments.items;
+    expect(Object.keys(comment.properties.email.properties)).toEqual(expect.arrayContaining(['messageId', 'threadedBy', 'bodyHtmlSanitized', 'quotedText']));
+    expect(comment.properties.delivery.properties.status.enum).toEqual(['queued', 'sent', 'failed']);
+  });
+
   describe('mailboxes', () => {
     it('create, read, list, change and delete; passwords sealed in the database and never returned', async () => {
       const created = await t.request('POST', '/api/v1/mailboxes', {

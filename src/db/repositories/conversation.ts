@@ -29,6 +29,29 @@ export interface HistoryRow {
   created_at: Date;
 }
 
+/** A comment's e-mail as stored on it (JSON); the API's `email` object. */
+export interface CommentEmail {
+  messageId: string | null;
+  from: { address: string; name: string } | null;
+  to: { address: string; name: string }[];
+  cc: { address: string; name: string }[];
+  subject: string;
+  inReplyTo: string | null;
+  references: string[];
+  threadedBy: 'header' | 'token' | 'subject' | null;
+  bodyText: string;
+  bodyHtmlSanitized: string | null;
+  quotedText: string;
+}
+
+/** An e-mailed reply's delivery as stored on the comment (JSON). */
+export interface CommentDelivery {
+  status: 'queued' | 'sent' | 'failed';
+  attempts: number;
+  lastError: string | null;
+  messageId: string | null;
+}
+
 export interface CommentRow {
   id: string;
   ticket_id: string;
@@ -39,9 +62,9 @@ export interface CommentRow {
   is_internal: boolean;
   created_at: Date;
   /** the e-mail this comment came from (read copy written at ingest; see email_messages) */
-  email?: object | null;
+  email?: CommentEmail | null;
   /** an e-mailed reply's delivery status (read copy kept by the email.send job) */
-  delivery?: object | null;
+  delivery?: CommentDelivery | null;
 }
 
 export interface AttachmentRow {

@@ -153,6 +153,8 @@ export const Attachment = z.object({
   createdAt: z.string(),
 });
 
+const EmailAddress = z.object({ address: z.string(), name: z.string() });
+
 export const Comment = z.object({
   id: Uuid,
   ticketId: Uuid,
@@ -162,6 +164,27 @@ export const Comment = z.object({
   isPublic: z.boolean(),
   attachments: z.array(Attachment),
   createdAt: z.string(),
+  /** a comment that came by e-mail: the message as received (HTML sanitized, quoted history apart) */
+  email: z.object({
+    messageId: z.string().nullable(),
+    from: EmailAddress.nullable(),
+    to: z.array(EmailAddress),
+    cc: z.array(EmailAddress),
+    subject: z.string(),
+    inReplyTo: z.string().nullable(),
+    references: z.array(z.string()),
+    threadedBy: z.enum(['header', 'token', 'subject']).nullable(),
+    bodyText: z.string(),
+    bodyHtmlSanitized: z.string().nullable(),
+    quotedText: z.string(),
+  }).optional(),
+  /** an agent's public reply e-mailed to the requester: where its delivery stands */
+  delivery: z.object({
+    status: z.enum(['queued', 'sent', 'failed']),
+    attempts: z.number().int(),
+    lastError: z.string().nullable(),
+    messageId: z.string().nullable(),
+  }).optional(),
 });
 
 /** A comment just added: also the ticket's new version (its ETag). */
