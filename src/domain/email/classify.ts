@@ -135,9 +135,9 @@ function autoReplyFilter(p: ParsedEmail): string | undefined {
   for (const h of ['x-ms-exchange-inbox-rules-loop', 'x-ms-exchange-organization-autoreplytype', 'x-ms-exchange-generated-message-source']) {
     if (has(p, h)) return `${h}`;
   }
-  const messageClass = [headerValue(p, 'x-ms-exchange-organization-messageclass'), headerValue(p, 'x-messageclass'), headerValue(p, 'content-class'), headerValue(p, 'x-message-class')]
+  const messageClass = [headerValue(p, 'x-ms-exchange-organization-messageclass'), headerValue(p, 'x-messageclass'), headerValue(p, 'content-class'), headerValue(p, 'x-message-class'), headerValue(p, 'x-post-messageclass')]
     .map(lower)
-    .find((v) => /oof|autoreply|auto[-_]?response|ipm\.note\.rules/.test(v));
+    .find((v) => /oof|autoreply|auto[-_]?respon(se|der)|ipm\.note\.rules/.test(v));
   if (messageClass) return `message class ${messageClass}`;
   if (AUTO_SUBJECT.test(p.subject)) return `subject "${p.subject.slice(0, 80)}"`;
   return undefined;

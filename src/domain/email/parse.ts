@@ -70,6 +70,35 @@ function decodeOddWords(raw: string): string | undefined {
     });
 }
 
+/**
+ * A Subject written as raw 8-bit bytes that are not UTF-8 (old spam tools,
+ * Outlook Express): decoded with the charset the message declares, or, with
+ * none usable, as windows-1251 when most letters are 8-bit (Cyrillic) and as
+ * windows-1252 otherwise. undefined when the header is ASCII or valid UTF-8.
+ */
+function decodeRawSubject(bytes: Buffer): string | undefined {
+  const head = bytes.subarray(0, 64_000).toString('latin1');
+  const end = head.search(/\r?\n\r?\n/);
+  const m = (end >= 0 ? head.slice(0, end) : head).match(/^subject:[ \t]*(.*(?:\r?\n[ \t].*)*)/im);
+  if (!m || !/[\x80-\xff]/.test(m[1]) || m[1].includes('=?')) return undefined;
+  const raw = Buffer.from(m[1].replace(/\r?\n(?=[ \t])/g, ''), 'latin1');
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    return undefined;
+  } catch {
+    // not UTF-8: guess below
+  }
+  const declared = bytes.subarray(0, 200_000).toString('latin1').match(/charset\s*=\s*"?([A-Za-z0-9_.:-]+)/i)?.[1]?.toLowerCase();
+  const singleByteLatin = !declared || /^(us-ascii|ascii|iso-8859-1|latin1|windows-1252|cp1252)$/.test(declared);
+  let charset = declared && !singleByteLatin && iconv.encodingExists(declared) ? declared : undefined;
+  if (!charset) {
+    const high = raw.filter((b) => b >= 0xc0).length;
+    const letters = raw.filter((b) => b >= 0xc0 || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a)).length;
+    charset = letters > 0 && high / letters > 0.5 ? 'windows-1251' : 'windows-1252';
+  }
+  return iconv.decode(raw, charset).trim();
+}
+
 /** The first value of a header, trimmed; undefined when absent. */
 export function headerValue(p: Pick<ParsedEmail, 'headers'>, name: string): string | undefined {
   return p.headers.get(name.toLowerCase())?.[0];
@@ -227,7 +256,7 @@ export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
     returnPath: returnPath === undefined ? undefined : returnPath.replace(/[<>\s]/g, '').toLowerCase(),
     to: addresses(mail.to),
     cc: addresses(mail.cc),
-    subject: (decodeOddWords(first('subject') ?? '') ?? mail.subject ?? '').replace(/[\r\n]+/g, ' ').trim(),
+    subject: (decodeOddWords(first('subject') ?? '') ?? decodeRawSubject(bytes) ?? mail.subject ?? '').replace(/[\r\n]+/g, ' ').trim(),
     date,
     headers,
     text,
