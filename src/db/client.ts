@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { lockDataDir } from './data-dir-lock.ts';
 
 export { DataDirLockedError } from './data-dir-lock.ts';
@@ -139,6 +141,9 @@ class PgliteDb implements Db {
   }
 }
 
+// Extensions the migrations create (0005: full-text search with unaccent, fuzzy requester matching with pg_trgm).
+const PGLITE_EXTENSIONS = { pg_trgm, unaccent };
+
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export interface OpenOptions {
@@ -160,10 +165,10 @@ export async function openDatabase(opts: OpenOptions): Promise<Db> {
     await db.query('SELECT 1');
     return db;
   }
-  if (!opts.dataDir) return new PgliteDb(await PGlite.create());
+  if (!opts.dataDir) return new PgliteDb(await PGlite.create({ extensions: PGLITE_EXTENSIONS }));
   const release = await lockDataDir(opts.dataDir);
   try {
-    const pglite = await PGlite.create(join(opts.dataDir, 'db'));
+    const pglite = await PGlite.create(join(opts.dataDir, 'db'), { extensions: PGLITE_EXTENSIONS });
     return new PgliteDb(pglite, undefined, release);
   } catch (err) {
     await release();

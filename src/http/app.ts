@@ -24,6 +24,9 @@ import { routingRoutes } from './routes/routing.ts';
 import { slaRoutes } from './routes/sla.ts';
 import { adminJobRoutes } from './routes/admin-jobs.ts';
 import { emailRoutes } from './routes/email.ts';
+import { searchRoutes } from './routes/search.ts';
+import { viewRoutes } from './routes/views.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { registerUploads } from './multipart.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 
@@ -127,6 +130,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(slaRoutes, routeDeps);
       await api.register(adminJobRoutes, routeDeps);
       await api.register(emailRoutes, { ...routeDeps, config });
+      await api.register(searchRoutes, routeDeps);
+      await api.register(viewRoutes, routeDeps);
+      await api.register(reportRoutes, routeDeps);
     },
     { prefix: '/api/v1' },
   );

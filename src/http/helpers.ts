@@ -82,3 +82,44 @@ export function sendWithEtag<T extends object>(reply: FastifyReply, status: numb
   reply.code(status);
   return body;
 }
+
+/** The sort a keyset cursor was made for: a cursor only means something under the same order. */
+export interface CursorSort<S extends string = string> {
+  sortBy: S;
+  sortOrder: 'asc' | 'desc';
+}
+
+/** A keyset position: the last row's sort key (as text) and id. */
+export interface CursorPosition {
+  key: string;
+  id: string;
+}
+
+/** An opaque keyset cursor: base64url JSON of the sort and the last row's position. */
+export function encodeCursor(sort: CursorSort, last: CursorPosition): string {
+  return Buffer.from(JSON.stringify({ s: sort.sortBy, o: sort.sortOrder, k: last.key, i: last.id })).toString('base64url');
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Reads a cursor back; anything this API did not write for this very sort (and whose key
+ * `validKey` refuses) is a 400 naming `query.cursor`, never a database error.
+ */
+export function decodeCursor<S extends string>(cursor: string, sort: CursorSort<S>, validKey: (sortBy: S, key: string) => boolean): CursorPosition {
+  const invalid = (message: string) => Errors.validation([{ path: 'query.cursor', message }]);
+  let v: { s?: unknown; o?: unknown; k?: unknown; i?: unknown };
+  try {
+    v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid('Not a cursor returned by this API');
+  }
+  if (!v || typeof v !== 'object' || typeof v.k !== 'string' || typeof v.i !== 'string' || !UUID_RE.test(v.i)) {
+    throw invalid('Not a cursor returned by this API');
+  }
+  if (v.s !== sort.sortBy || v.o !== sort.sortOrder) {
+    throw invalid(`This cursor belongs to a list sorted by ${String(v.s)} ${String(v.o)}; use the same sortBy and sortOrder`);
+  }
+  if (!validKey(sort.sortBy, v.k)) throw invalid('Not a cursor returned by this API');
+  return { key: v.k, id: v.i };
+}

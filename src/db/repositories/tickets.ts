@@ -3,6 +3,8 @@ import { escapeLike, type RequesterSummary } from './people.ts';
 import type { AttachmentRow, CommentRow } from './conversation.ts';
 import type { SlaView } from '../../domain/sla/view.ts';
 import type { TicketPriority, TicketSource, TicketStatus } from '../../domain/tickets/lifecycle.ts';
+import type { SearchQuery } from '../../domain/search/query.ts';
+import { compileSearch, type SearchScope } from './search.ts';
 
 export interface TicketRow {
   id: string;
@@ -49,7 +51,7 @@ export interface TicketViewRow extends TicketRow {
   sla: SlaView | null;
 }
 
-const VIEW_COLUMNS = `t.*,
+export const VIEW_COLUMNS = `t.*,
     json_build_object('id', r.id, 'name', r.name, 'email', r.email, 'phone', r.phone,
                       'organization', o.name, 'organizationId', o.id,
                       'tier', coalesce(r.tier, o.tier, 'standard')) AS requester,
@@ -63,7 +65,7 @@ const VIEW_COLUMNS = `t.*,
        FROM ticket_sla s LEFT JOIN sla_policies p ON p.id = s.policy_id LEFT JOIN calendars c ON c.id = p.calendar_id
       WHERE s.ticket_id = t.id) AS sla`;
 
-const VIEW_FROM = `
+export const VIEW_FROM = `
   FROM tickets t
   JOIN requesters r ON r.id = t.requester_id
   LEFT JOIN organizations o ON o.id = r.organization_id
@@ -263,6 +265,8 @@ export interface TicketFilters {
   slaStatus?: ('breached' | 'at_risk' | 'ok')[];
   /** the instant slaStatus is judged at */
   now?: Date;
+  /** a query in the search language (`?query=`), already resolved, and who runs it */
+  search?: { query: SearchQuery; scope: SearchScope };
 }
 
 /** A timestamp as exact text (microseconds, UTC, ISO 8601), whatever the session's DateStyle and TimeZone. */
@@ -279,7 +283,7 @@ function isExactTime(v: string): boolean {
  * drop the microseconds and make keyset pages skip or repeat rows), how that
  * text is cast back, and which texts are valid.
  */
-const SORT_KEYS: Record<SortBy, { expr: string; text: string; cast: string; valid: (v: string) => boolean }> = {
+export const SORT_KEYS: Record<SortBy, { expr: string; text: string; cast: string; valid: (v: string) => boolean }> = {
   createdAt: { expr: 't.created_at', text: exactTime('t.created_at'), cast: 'timestamptz', valid: isExactTime },
   updatedAt: { expr: 't.updated_at', text: exactTime('t.updated_at'), cast: 'timestamptz', valid: isExactTime },
   priority: { expr: 't.priority_rank', text: 't.priority_rank::text', cast: 'smallint', valid: (v) => /^[0-3]$/.test(v) },
@@ -336,6 +340,7 @@ function buildWhere(f: TicketFilters, params: unknown[]): string[] {
     const p = params.push(`%${escapeLike(f.q)}%`);
     where.push(`(t.subject ILIKE $${p} OR t.description ILIKE $${p})`);
   }
+  if (f.search) where.push(...compileSearch(f.search.query, f.search.scope, params).where);
   return where;
 }
 

@@ -5,12 +5,17 @@ import { Errors } from '../../domain/errors.ts';
 import { addComment, assignTicket, changeStatus, createTicket, updateTicket } from '../../domain/tickets/commands.ts';
 import { presentAttachment, presentComment, presentHistory, presentTicket } from '../../domain/tickets/presenter.ts';
 import { listSlaEvents } from '../../db/repositories/sla-state.ts';
-import { findTicketId, getTicketDetail, getTicketView, isValidSortKey, listTickets, type KeysetPosition, type SortBy } from '../../db/repositories/tickets.ts';
+import { findTicketId, getTicketDetail, getTicketView, isValidSortKey, listTickets } from '../../db/repositories/tickets.ts';
 import { listAttachments, listHistory } from '../../db/repositories/conversation.ts';
 import type { TicketStatus } from '../../domain/tickets/lifecycle.ts';
 import type { FileStore } from '../../platform/storage.ts';
-import { ctxOf, expectedVersion, idempotent, sendWithEtag, type Deps } from '../helpers.ts';
+import { ctxOf, decodeCursor, encodeCursor, expectedVersion, idempotent, sendWithEtag, type Deps } from '../helpers.ts';
 import { multipartBody } from '../multipart.ts';
+import { compileQuery } from '../../domain/search/query.ts';
+import { agentScope } from '../../domain/search/service.ts';
+import { ticketsCsv } from '../../domain/search/csv.ts';
+import { sendCsv } from './search.ts';
+import { Timezone } from '../schemas/search.ts';
 import { IdParams, problems } from '../schemas/common.ts';
 import {
   AssignBody, CommentBody, NewComment, CreateTicketBody, HistoryEntry, ListTicketsQuery, StatusActionBody, Ticket, TicketDetail,
@@ -18,38 +23,6 @@ import {
 } from '../schemas/tickets.ts';
 
 const tags = ['tickets'];
-
-/** The sort a cursor was made for: a cursor only means something under the same order. */
-interface CursorSort {
-  sortBy: SortBy;
-  sortOrder: 'asc' | 'desc';
-}
-
-/** An opaque keyset cursor: base64url JSON of the sort and the last row's position. */
-function encodeCursor(sort: CursorSort, last: KeysetPosition): string {
-  return Buffer.from(JSON.stringify({ s: sort.sortBy, o: sort.sortOrder, k: last.key, i: last.id })).toString('base64url');
-}
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Reads a cursor back; anything this API did not write for this very sort is a 400, never a database error. */
-function decodeCursor(cursor: string, sort: CursorSort): KeysetPosition {
-  const invalid = (message: string) => Errors.validation([{ path: 'query.cursor', message }]);
-  let v: { s?: unknown; o?: unknown; k?: unknown; i?: unknown };
-  try {
-    v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid('Not a cursor returned by this API');
-  }
-  if (!v || typeof v !== 'object' || typeof v.k !== 'string' || typeof v.i !== 'string' || !UUID_RE.test(v.i)) {
-    throw invalid('Not a cursor returned by this API');
-  }
-  if (v.s !== sort.sortBy || v.o !== sort.sortOrder) {
-    throw invalid(`This cursor belongs to a list sorted by ${String(v.s)} ${String(v.o)}; use the same sortBy and sortOrder`);
-  }
-  if (!isValidSortKey(sort.sortBy, v.k)) throw invalid('Not a cursor returned by this API');
-  return { key: v.k, id: v.i };
-}
 
 export async function ticketRoutes(app: FastifyInstance, deps: Deps & { store: FileStore }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -71,22 +44,34 @@ export async function ticketRoutes(app: FastifyInstance, deps: Deps & { store: F
   );
 
   r.get('/tickets', {
-    schema: { tags, summary: 'List tickets by filters (page/limit, or cursor for keyset paging)', querystring: ListTicketsQuery, response: { 200: TicketList, ...problems(400, 401) } },
-  }, async (req) => {
+    schema: {
+      tags, summary: 'List tickets by filters and/or a search-language query (page/limit, or cursor for keyset paging); format=csv exports the page',
+      querystring: ListTicketsQuery.extend({
+        query: z.string().max(1000).optional().describe('the search language, as GET /search'),
+        timezone: Timezone.optional(),
+        format: z.enum(['json', 'csv']).default('json'),
+      }),
+      response: { 200: TicketList, ...problems(400, 401) },
+    },
+  }, async (req, reply) => {
     const q = req.query;
+    const now = deps.clock.now();
+    const search = q.query ? { query: compileQuery(q.query, { now, timezone: q.timezone }), scope: agentScope(req.actor, now) } : undefined;
     const sort = { sortBy: q.sortBy, sortOrder: q.sortOrder };
-    const after = q.cursor ? decodeCursor(q.cursor, sort) : undefined;
+    const after = q.cursor ? decodeCursor(q.cursor, sort, isValidSortKey) : undefined;
     const result = await listTickets(
       deps.db,
       {
         status: q.status, priority: q.priority, category: q.category, assigneeId: q.assigneeId, requesterId: q.requesterId,
         tags: q.tags?.map((t) => t.toLowerCase()), createdAfter: q.createdAfter, createdBefore: q.createdBefore,
-        dueAfter: q.dueAfter, dueBefore: q.dueBefore, q: q.q, slaStatus: q.slaStatus, now: deps.clock.now(),
+        dueAfter: q.dueAfter, dueBefore: q.dueBefore, q: q.q, slaStatus: q.slaStatus, now: deps.clock.now(), search,
       },
       { sortBy: q.sortBy, sortOrder: q.sortOrder, limit: q.limit, offset: (q.page - 1) * q.limit, after },
     );
+    const tickets = result.rows.map((row) => presentTicket(row, deps.clock.now()));
+    if (q.format === 'csv') return sendCsv(reply, 'tickets', ticketsCsv(tickets));
     return {
-      tickets: result.rows.map((row) => presentTicket(row, deps.clock.now())),
+      tickets,
       total: result.total,
       page: after ? 1 : q.page,
       totalPages: Math.ceil(result.total / q.limit),
