@@ -95,10 +95,13 @@ CREATE INDEX ticket_facts_resolved_idx ON ticket_facts (resolved_at) WHERE resol
 CREATE INDEX ticket_facts_done_idx ON ticket_facts (done_at) WHERE done_at IS NOT NULL;
 
 CREATE FUNCTION triage_on_ticket_write() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  doc tsvector;
 BEGIN
   IF TG_OP = 'INSERT' THEN
+    doc := triage_ticket_doc(NEW.subject, NEW.description);
     INSERT INTO ticket_search (ticket_id, public_vector, agent_vector)
-    VALUES (NEW.id, triage_ticket_doc(NEW.subject, NEW.description), triage_ticket_doc(NEW.subject, NEW.description))
+    VALUES (NEW.id, doc, doc)
     ON CONFLICT (ticket_id) DO NOTHING;
     INSERT INTO ticket_facts (ticket_id, created_at, resolved_at, done_at, pending_since)
     VALUES (NEW.id, NEW.created_at, NEW.resolved_at,
