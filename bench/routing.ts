@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readOptions, commandLine } from './lib/options.ts';
 import { percentile, requestJson, runLoad } from './lib/load.ts';
-import { OUT_DIR, ProcSampler, latestProfile, startTriage, triageEnv, type RunningServer, type Target, type Usage } from './lib/server.ts';
+import { OUT_DIR, ProcSampler, latestProfile, openBenchDb, startTriage, type RunningServer, type Target, type Usage } from './lib/server.ts';
 import { freshDatabase, postgresSettings, postgresVersion } from './lib/databases.ts';
 import { summarizeProfile, type ProfileSummary } from './lib/profile.ts';
 import { fmt, machine, machineLine, profileMarkdown, table, targetsTable, writeResults, type TargetCheck } from './lib/report.ts';
@@ -23,9 +23,6 @@ import {
 import { ServerTimingTap, type TapWindow } from './lib/server-timing.ts';
 import { PgWaitSampler, type WaitSample } from './lib/pg-waits.ts';
 import { explainProfile, profileCreates, type StatementProfile } from './lib/routing-statements.ts';
-import { openDatabase, type Db } from '../src/db/client.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { loadConfig } from '../src/platform/config.ts';
 
 const { options, extra } = readOptions('bench:routing', {
   'open-tickets': { type: 'string', env: 'BENCH_OPEN_TICKETS', help: `open tickets in the database (default ${DEFAULT_SIZES.openTickets})` },
@@ -102,18 +99,6 @@ const pct = (xs: number[]) => {
   const s = Float64Array.from(xs).sort();
   return { p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), max: s.length ? s[s.length - 1] : NaN, count: s.length };
 };
-
-async function openBenchDb(target: Target, poolSize = 10): Promise<Db> {
-  const config = loadConfig(triageEnv(target));
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize });
-  try {
-    await migrate(db);
-  } catch (err) {
-    await db.close();
-    throw err;
-  }
-  return db;
-}
 
 async function setRouting(server: RunningServer, enabled: boolean): Promise<void> {
   await requestJson(

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import pg from 'pg';
 import { readOptions, commandLine } from './lib/options.ts';
 import { requestJson } from './lib/load.ts';
-import { OUT_DIR, ProcSampler, latestProfile, processTicks, startTriage, triageEnv, type Target, type Usage } from './lib/server.ts';
+import { OUT_DIR, ProcSampler, latestProfile, openBenchDb, processTicks, startTriage, type Target, type Usage } from './lib/server.ts';
 import { freshDatabase, postgresSettings, postgresVersion } from './lib/databases.ts';
 import { summarizeProfile, type ProfileSummary } from './lib/profile.ts';
 import { fmt, machine, machineLine, profileMarkdown, table, targetsTable, writeResults, type TargetCheck } from './lib/report.ts';
@@ -23,9 +23,6 @@ import {
   type BacklogSummary, type BurstOutcome, type BurstSummary, type ConsistencyReport, type SlaPolicySpec,
 } from './lib/sla-data.ts';
 import { CreateLoad, HealthProbe, type WindowStats } from './lib/sla-load.ts';
-import { openDatabase, type Db } from '../src/db/client.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { loadConfig } from '../src/platform/config.ts';
 
 const { options, extra } = readOptions('bench:sla', {
   tickets: { type: 'string', env: 'BENCH_SLA_TICKETS', help: 'open tickets with an SLA on PostgreSQL, the burst included (default 1000000)' },
@@ -148,18 +145,6 @@ async function walCounters(url: string): Promise<WalCounters | undefined> {
   } finally {
     await c.end().catch(() => undefined);
   }
-}
-
-async function openBenchDb(target: Target, poolSize = 10): Promise<Db> {
-  const config = loadConfig(triageEnv(target));
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize });
-  try {
-    await migrate(db);
-  } catch (err) {
-    await db.close();
-    throw err;
-  }
-  return db;
 }
 
 /** How many burst breaches are recorded: PostgreSQL from the database; PGlite (one process) through the API, counting burst tickets not yet escalated. */

@@ -3,6 +3,9 @@ import { closeSync, openSync, readFileSync, readdirSync, rmSync, statSync } from
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { requestJson } from './load.ts';
+import { openDatabase, type Db } from '../../src/db/client.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { loadConfig } from '../../src/platform/config.ts';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const OUT_DIR = join(REPO, 'bench', 'out');
@@ -284,4 +287,17 @@ export function latestProfile(dir: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The benchmark's own connection to a target's database, migrated (the server under test is a separate process). */
+export async function openBenchDb(target: Target, poolSize = 10): Promise<Db> {
+  const config = loadConfig(triageEnv(target));
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize });
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return db;
 }
