@@ -41,9 +41,17 @@ class RecordingDb implements Db {
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     if (this.inner.inTransaction) return this.inner.transaction((tx) => fn(new RecordingDb(tx, this.log)));
     this.log.push({ sql: 'BEGIN', params: [], rows: [] });
+    // PgDb reads the configuration version in BEGIN's round trip (src/db/client.ts)
+    if (this.inner.kind === 'postgres') this.log.push({ sql: 'SELECT version FROM config_version', params: [], rows: [] });
     const result = await this.inner.transaction((tx) => fn(new RecordingDb(tx, this.log)));
     this.log.push({ sql: 'COMMIT', params: [], rows: [] });
     return result;
+  }
+  cached<T>(key: string, load: (db: Db) => Promise<T>): Promise<T> {
+    return this.inner.cached(key, () => load(this));
+  }
+  enableConfigCache(): Promise<void> {
+    return this.inner.enableConfigCache();
   }
   close(): Promise<void> {
     return this.inner.close();

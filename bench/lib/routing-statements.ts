@@ -98,6 +98,12 @@ class TimingDb implements Db {
     if (this.inner.inTransaction) return this.inner.transaction((tx) => fn(new TimingDb(tx, this.log)));
     return this.inner.transaction((tx) => fn(new TimingDb(tx, this.log)));
   }
+  cached<T>(key: string, load: (db: Db) => Promise<T>): Promise<T> {
+    return this.inner.cached(key, () => load(this));
+  }
+  enableConfigCache(): Promise<void> {
+    return this.inner.enableConfigCache();
+  }
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -44,6 +44,7 @@ export async function migrate(db: Db, migrations = listMigrations()): Promise<st
   };
   if (db.kind === 'pglite') {
     await run(db);
+    await db.enableConfigCache();
     return applied;
   }
   // The advisory lock is per session: hold one connection for the whole run.
@@ -51,5 +52,6 @@ export async function migrate(db: Db, migrations = listMigrations()): Promise<st
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await run(tx);
   });
+  await db.enableConfigCache();
   return applied;
 }

@@ -158,15 +158,16 @@ describe('SMTP listener', () => {
       await t.db.exec('ALTER TABLE inbound_log RENAME TO inbound_log_away; ALTER TABLE inbound_failures RENAME TO inbound_failures_away');
       expect(await r.send('DATA')).toMatch(/^354 /);
       expect(await r.send(Buffer.from(message))).toMatch(/^451 /);
-      // with the mailboxes unreadable, even the recipient lookup is a temporary failure, never a 550
-      await t.db.exec('ALTER TABLE mailboxes RENAME TO mailboxes_away');
+      // with the mailboxes unreadable (and the configuration version the per-process mailbox cache
+      // checks), even the recipient lookup is a temporary failure, never a 550
+      await t.db.exec('ALTER TABLE mailboxes RENAME TO mailboxes_away; ALTER TABLE config_version RENAME TO config_version_away');
       expect(await r.send('MAIL FROM:<hal@customer.test>')).toMatch(/^250 /);
       expect(await r.send('RCPT TO:<support@acme.test>')).toMatch(/^451 /);
     } finally {
       r.close();
       await t.db.exec(
         'ALTER TABLE IF EXISTS inbound_log_away RENAME TO inbound_log; ALTER TABLE IF EXISTS inbound_failures_away RENAME TO inbound_failures; ' +
-          'ALTER TABLE IF EXISTS mailboxes_away RENAME TO mailboxes',
+          'ALTER TABLE IF EXISTS mailboxes_away RENAME TO mailboxes; ALTER TABLE IF EXISTS config_version_away RENAME TO config_version',
       );
     }
     // nothing was committed: no log entry, no ticket, no dead letter

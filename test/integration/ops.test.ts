@@ -40,6 +40,10 @@ describe(`operations (${DB_KIND})`, () => {
       transaction: async () => {
         throw new Error('down');
       },
+      cached: async () => {
+        throw new Error('down');
+      },
+      enableConfigCache: async () => undefined,
       close: async () => undefined,
     };
     const app = await buildApp({ db: down, clock: systemClock, config: { ...loadConfig({}), dataDir: t.config.dataDir }, logger: false });

@@ -86,6 +86,11 @@ export async function listMailboxes(db: Db, opts: { activeOnly?: boolean } = {})
   return (await db.query<MailboxRow>(`SELECT * FROM mailboxes ${opts.activeOnly ? 'WHERE is_active' : ''} ORDER BY created_at, id`)).rows;
 }
 
+/** Every mailbox, kept per process until the configuration changes (Db.cached): read on every message. */
+export function cachedMailboxes(db: Db): Promise<MailboxRow[]> {
+  return db.cached('mailboxes', (d) => listMailboxes(d));
+}
+
 export async function deleteMailbox(db: Db, id: string): Promise<boolean> {
   return (await db.query('DELETE FROM mailboxes WHERE id = $1', [id])).rowCount > 0;
 }

@@ -144,10 +144,14 @@ export async function findOrCreateRequester(
   db: Db,
   r: { name: string; email: string; phone?: string | null; organization?: OrganizationRow | null },
   now: Date,
-): Promise<RequesterSummary & { created: boolean }> {
+  opts: { historyWindowDays?: number } = {},
+): Promise<RequesterSummary & { created: boolean; history?: { recentTickets: number; lastTicketAt: Date | null } }> {
   const email = r.email.toLowerCase();
   const org = r.organization ?? null;
-  const upsert = await db.query<RequesterSummary & { created: boolean }>(
+  const withHistory = opts.historyWindowDays !== undefined;
+  // With `historyWindowDays`, the same round trip also counts the requester's recent tickets
+  // (the priority calculator's input); a requester created here has none.
+  const upsert = await db.query<RequesterSummary & { created: boolean; recent_tickets?: number; last_ticket_at?: Date | null }>(
     `WITH ins AS (
        INSERT INTO requesters (name, email, phone, organization_id, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (email) DO NOTHING
@@ -157,17 +161,25 @@ export async function findOrCreateRequester(
        UNION ALL
        SELECT id, name, email, phone, organization_id, tier, false FROM requesters WHERE email = $2)
      SELECT r.id, r.name, r.email, r.phone, o.name AS organization, o.id AS "organizationId",
-            coalesce(r.tier, o.tier, 'standard') AS tier, r.created
+            coalesce(r.tier, o.tier, 'standard') AS tier, r.created${withHistory ? `,
+            CASE WHEN r.created THEN 0 ELSE (SELECT count(*)::int FROM tickets t WHERE t.requester_id = r.id
+                                               AND t.created_at > $5::timestamptz - make_interval(days => $6::int)) END AS recent_tickets,
+            CASE WHEN NOT r.created THEN (SELECT max(t.created_at) FROM tickets t WHERE t.requester_id = r.id) END AS last_ticket_at` : ''}
        FROM r LEFT JOIN organizations o ON o.id = r.organization_id
       LIMIT 1`,
-    [r.name, email, r.phone ?? null, org?.id ?? null, now],
+    [r.name, email, r.phone ?? null, org?.id ?? null, now, ...(withHistory ? [opts.historyWindowDays] : [])],
   );
-  const row = upsert.rows[0] ?? { ...(await db.query<RequesterSummary>(SUMMARY_SELECT, [email])).rows[0], created: false };
+  const first = upsert.rows[0];
+  if (first && !(org && !first.organizationId)) {
+    const { recent_tickets, last_ticket_at, ...row } = first;
+    return withHistory ? { ...row, history: { recentTickets: recent_tickets ?? 0, lastTicketAt: last_ticket_at ?? null } } : row;
+  }
+  const row = first ?? { ...(await db.query<RequesterSummary>(SUMMARY_SELECT, [email])).rows[0], created: false };
   if (org && !row.organizationId) {
     await db.query('UPDATE requesters SET organization_id = $2, updated_at = $3 WHERE id = $1 AND organization_id IS NULL', [row.id, org.id, now]);
     return { ...(await db.query<RequesterSummary>(SUMMARY_SELECT, [email])).rows[0], created: row.created };
   }
-  return row;
+  return { ...row, created: row.created };
 }
 
 export async function updateRequester(

@@ -1,42 +1,46 @@
 import type { Db } from '../client.ts';
-import type { PoolAgent, Rule, RuleAction, RuleConditions } from '../../domain/routing/chooser.ts';
+import type { PoolAgent, Reason, Rule, RuleAction, RuleConditions } from '../../domain/routing/chooser.ts';
 
 export interface RoutingConfigRow {
   rules: Rule[];
-  /** skills of the ticket's category (subcategory row first, else the category row) */
-  category_skills: string[];
+  /** every category → skills row ('' = the whole category) */
+  category_skills: { category: string; subcategory: string; skills: string[] }[];
   routing: unknown;
   priority: unknown;
-  /** the requester's tickets in the priority calculator's recent window */
-  recent_tickets: number;
-  last_ticket_at: Date | null;
 }
 
 /**
- * Everything routing and the priority calculator need for one ticket, in one
- * round trip: active rules in order, the category's skills, both settings
- * values, and the requester's recent ticket count (window from the settings).
+ * Everything routing and the priority calculator read from configuration, in
+ * one statement: active rules in order, the category skills, both settings
+ * values. Callers keep it with `db.cached` (it changes only with the configuration).
  */
-export async function loadRoutingConfig(
-  db: Db,
-  q: { category: string; subcategory: string | null; requesterId: string | null; now: Date },
-): Promise<RoutingConfigRow> {
+export async function loadRoutingConfig(db: Db): Promise<RoutingConfigRow> {
   const r = await db.query<RoutingConfigRow>(
-    `WITH s AS (SELECT (SELECT value FROM settings WHERE key = 'routing') AS routing,
-                       (SELECT value FROM settings WHERE key = 'priority') AS priority)
-     SELECT s.routing, s.priority,
-       (SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, 'position', position,
-                                                    'conditions', conditions, 'action', action) ORDER BY position, created_at), '[]')
-          FROM assignment_rules WHERE is_active) AS rules,
-       coalesce((SELECT skills FROM category_skills WHERE category = $1 AND subcategory IN (coalesce($2, ''), '')
-                  ORDER BY subcategory DESC LIMIT 1), '{}') AS category_skills,
-       (SELECT count(*)::int FROM tickets WHERE requester_id = $3
-           AND created_at > $4::timestamptz - make_interval(days => coalesce((s.priority->>'recentWindowDays')::int, 30))) AS recent_tickets,
-       (SELECT max(created_at) FROM tickets WHERE requester_id = $3) AS last_ticket_at
-     FROM s`,
-    [q.category, q.subcategory, q.requesterId, q.now],
+    `SELECT (SELECT value FROM settings WHERE key = 'routing') AS routing,
+            (SELECT value FROM settings WHERE key = 'priority') AS priority,
+            (SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, 'position', position,
+                                                         'conditions', conditions, 'action', action) ORDER BY position, created_at), '[]')
+               FROM assignment_rules WHERE is_active) AS rules,
+            (SELECT coalesce(json_agg(json_build_object('category', category, 'subcategory', subcategory, 'skills', skills)), '[]')
+               FROM category_skills) AS category_skills`,
   );
   return r.rows[0];
+}
+
+export interface RequesterHistory {
+  /** the requester's tickets in the priority calculator's recent window */
+  recentTickets: number;
+  lastTicketAt: Date | null;
+}
+
+/** How many tickets the requester opened in the last `windowDays` days, and when the last one. */
+export async function requesterHistory(db: Db, requesterId: string, windowDays: number, now: Date): Promise<RequesterHistory> {
+  const r = await db.query<{ recent: number; last: Date | null }>(
+    `SELECT count(*) FILTER (WHERE created_at > $2::timestamptz - make_interval(days => $3))::int AS recent, max(created_at) AS last
+       FROM tickets WHERE requester_id = $1`,
+    [requesterId, now, windowDays],
+  );
+  return { recentTickets: r.rows[0].recent, lastTicketAt: r.rows[0].last };
 }
 
 /** Which agents a pool holds: a group's active members, one agent, or every active agent. */
@@ -97,25 +101,33 @@ export async function loadPool(
   };
 }
 
+export interface ClaimResult {
+  agent: { id: string; name: string; email: string; role: string; capacity: number; load: number } | null;
+  /** agents tried and passed over, with the reason found under their lock */
+  tried: { id: string; reason: Reason; load: number | null }[];
+}
+
 /**
- * Locks the scope's round-robin cursor until the transaction ends and returns
- * the last agent given a ticket; with `skipLocked`, 'locked' instead of waiting.
+ * Claims the first agent of `order` still online, eligible and under capacity
+ * under its row lock, in one round trip (`triage_route_claim`, migration 0007):
+ * the round-robin cursor of `cursorScope` first (held to the end of the
+ * transaction; 'cursor_locked' in 'skip' mode when another holds it), one agent
+ * row at a time, the load counted under the lock, and the assignment recorded
+ * (the cursor and the agent's last_assigned_at). The claimed agent's row stays locked.
  */
-export async function lockCursor(db: Db, scope: string, now: Date, skipLocked = false): Promise<string | null | 'locked'> {
-  if (!skipLocked) {
-    const r = await db.query<{ last_agent_id: string | null }>(
-      `INSERT INTO routing_cursors (scope, updated_at) VALUES ($1, $2)
-       ON CONFLICT (scope) DO UPDATE SET scope = excluded.scope RETURNING last_agent_id`,
-      [scope, now],
-    );
-    return r.rows[0].last_agent_id;
-  }
-  await db.query('INSERT INTO routing_cursors (scope, updated_at) VALUES ($1, $2) ON CONFLICT (scope) DO NOTHING', [scope, now]);
-  const r = await db.query<{ last_agent_id: string | null }>(
-    'SELECT last_agent_id FROM routing_cursors WHERE scope = $1 FOR UPDATE SKIP LOCKED',
-    [scope],
+export async function claimAgent(
+  db: Db,
+  q: {
+    order: string[]; cursorScope: string | null; mode: 'wait' | 'skip'; waitEach: boolean;
+    groupId: string | null; skills: string[]; now: Date;
+  },
+): Promise<ClaimResult | 'cursor_locked'> {
+  const r = await db.query<{ claim: ClaimResult & { cursorLocked?: boolean } }>(
+    'SELECT triage_route_claim($1::uuid[], $2, $3, $4, $5::uuid, $6::text[], $7) AS claim',
+    [q.order, q.cursorScope, q.mode, q.waitEach, q.groupId, q.skills, q.now],
   );
-  return r.rows[0] ? r.rows[0].last_agent_id : 'locked';
+  const claim = r.rows[0].claim;
+  return claim.cursorLocked ? 'cursor_locked' : claim;
 }
 
 export interface LockedAgent {

@@ -20,7 +20,7 @@ import type { Jobs } from '../../jobs/queue.ts';
 import { checkSpam } from '../../platform/spamd.ts';
 import {
   addTicketCcs, finishOutbound, findEmailMessageByKey, getFailure, getMailbox, insertEmailMessage, insertFailure, insertInboundLog,
-  insertSuspended, linkEmailMessage, listTicketCcs, lockSuspended, decideSuspended, mailboxAddresses, markBouncing,
+  insertSuspended, linkEmailMessage, listTicketCcs, lockSuspended, decideSuspended, markBouncing, cachedMailboxes,
   outboundByMessageId, recordReplay, setCommentDelivery, setCommentEmail, threadTicketById, threadTicketByNumber,
   ticketByMessageIds, type EmailMessageRow, type MailboxRow, type ThreadTicket,
 } from '../../db/repositories/email.ts';
@@ -28,7 +28,7 @@ import { listAttachments } from '../../db/repositories/conversation.ts';
 import { findOrCreateRequester } from '../../db/repositories/people.ts';
 import { SYSTEM_ACTOR, type Ctx } from '../context.ts';
 import { Errors } from '../errors.ts';
-import { addComment, assignTicket, createTicket } from '../tickets/commands.ts';
+import { addComment, appendComment, assignTicket, createTicket } from '../tickets/commands.ts';
 import { parseEmail } from './parse.ts';
 import { classifyEmail } from './classify.ts';
 import { splitQuoted } from './quote.ts';
@@ -75,12 +75,13 @@ export async function ingestMessage(deps: IngestDeps, input: IngestInput, opts: 
   let mailbox: MailboxRow | undefined;
   let parsed: ParsedEmail | undefined;
   try {
-    mailbox = await getMailbox(deps.db, input.mailboxId);
+    const mailboxes = await cachedMailboxes(deps.db);
+    mailbox = mailboxes.find((m) => m.id === input.mailboxId);
     if (!mailbox) throw new Error(`No mailbox ${input.mailboxId}`);
     const p: ParsedEmail = storable(await parseEmail(input.raw));
     parsed = p;
     const box: MailboxRow = mailbox;
-    const own = await mailboxAddresses(deps.db);
+    const own = mailboxes.map((m) => m.address);
     const classification = classifyEmail(p, { ownAddresses: own });
     const dedupeKey = p.messageId ? p.messageId : `sha256:${p.contentHash}`;
     // spam is judged before suppression: what spamd (or an upstream filter) flags is suspended for
@@ -226,7 +227,7 @@ async function commitMessage(
   const content = newText.trim() || parsed.text.trim() || (files.length ? '(attachments only)' : '(empty message)');
 
   let ticketId: string;
-  let created = false;
+  let created: { id: string; number: number; subject: string; status: string; priority: string; category: string } | null = null;
   let threadedBy: ThreadedBy | null = null;
   let followUpOf: string | undefined;
   if (follow && follow.ticket.status !== 'closed' && follow.ticket.status !== 'cancelled') {
@@ -241,14 +242,16 @@ async function commitMessage(
       tags: c.tags.tags, ...(followUpOf ? { followUpOf } : {}),
     });
     ticketId = ticket.id;
-    created = true;
+    created = ticket;
     if (mailbox.group_slug) await assignTicket(ctx, ticketId, { group: mailbox.group_slug });
   }
-  const { comment } = await addComment(ctx, ticketId, { content, from: 'requester', requesterId: requester.id }, files);
+  const comment = await appendComment(ctx, ticketId, { content, from: 'requester', requesterId: requester.id }, files);
   await addTicketCcs(db, ticketId, ccs, now);
 
   // inline images: cid: references point to the comment's stored attachments
-  const stored = (await listAttachments(db, ticketId, true)).filter((a) => a.comment_id === comment.id);
+  const stored = parsed.attachments.some((a) => a.contentId)
+    ? (await listAttachments(db, ticketId, true)).filter((a) => a.comment_id === comment.id)
+    : [];
   const urlByCid = new Map<string, string>();
   parsed.attachments.forEach((att, i) => {
     const row = att.contentId ? stored.find((s) => s.sha256.trim() === files[i].sha256) : undefined;
@@ -262,7 +265,8 @@ async function commitMessage(
   await linkEmailMessage(db, message.id, { ticketId, commentId: comment.id, threadedBy, bodyHtmlSanitized: html });
 
   if (created) {
-    const t = (await threadTicketById(db, ticketId))!;
+    // the ticket as created: a rule or the mailbox's group may have changed its assignee since, not these fields
+    const t = created;
     await acknowledgeNewTicket(db, deps.jobs, {
       ticket: { id: t.id, number: Number(t.number), subject: t.subject, status: t.status, priority: t.priority, category: t.category },
       requester: { name: requester.name, email: requester.email }, mailbox, automated: c.automated,

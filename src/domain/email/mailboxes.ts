@@ -6,7 +6,7 @@
 import type { Db } from '../../db/client.ts';
 import { isUniqueViolation } from '../../db/client.ts';
 import {
-  deleteMailbox as deleteMailboxRow, findActiveMailbox, getMailbox, insertMailbox, listMailboxes, updateMailbox as updateMailboxRow,
+  cachedMailboxes, deleteMailbox as deleteMailboxRow, getMailbox, insertMailbox, listMailboxes, updateMailbox as updateMailboxRow,
   type MailboxRow, type MailboxWrite,
 } from '../../db/repositories/email.ts';
 import { getGroupBySlug } from '../../db/repositories/agents.ts';
@@ -51,7 +51,9 @@ export function baseAddress(address: string): string {
 /** The active mailbox an address delivers to; accepts `local+anything@domain` (reply addresses). */
 export async function mailboxForRecipient(db: Db, address: string): Promise<{ id: string; address: string } | undefined> {
   const a = address.trim().toLowerCase();
-  const row = (await findActiveMailbox(db, a)) ?? (a !== baseAddress(a) ? await findActiveMailbox(db, baseAddress(a)) : undefined);
+  const active = (await cachedMailboxes(db)).filter((m) => m.is_active);
+  const base = baseAddress(a);
+  const row = active.find((m) => m.address === a) ?? active.find((m) => m.address === base);
   return row ? { id: row.id, address: row.address } : undefined;
 }
 

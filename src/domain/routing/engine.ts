@@ -7,17 +7,20 @@
  *
  * Lock order (what makes this deadlock-free): a transaction that may wait takes
  * a round-robin cursor first, then at most one agent row at a time (a full
- * agent's lock is released by rolling back to a savepoint before waiting for
- * another). Everything else that holds an agent row — queue draining, an agent
- * going offline, re-dispatching a ticket inside another command — claims
- * tickets, cursors and agents with SKIP LOCKED and so never waits while holding it.
+ * agent's lock is released before waiting for another). The claim — cursor,
+ * agent locks, load counts, the assignment record — is one server-side function
+ * (`triage_route_claim`, migration 0007), so a decision costs two round trips:
+ * the pool snapshot and the claim. Everything else that holds an agent row —
+ * queue draining, an agent going offline, re-dispatching a ticket inside another
+ * command — claims tickets, cursors and agents with SKIP LOCKED and so never
+ * waits while holding it.
  */
 import type { Db } from '../../db/client.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { SYSTEM_ACTOR, type Actor } from '../context.ts';
 import {
-  assignQueuedTickets, claimQueuedTickets, countLoad, loadPool, loadRoutingConfig, lockAgent, lockCursor, lockOpenTicketsOf,
-  recordAssignment, getSetting, type LockedAgent,
+  assignQueuedTickets, claimAgent, claimQueuedTickets, countLoad, loadPool, loadRoutingConfig, lockAgent, lockOpenTicketsOf,
+  recordAssignment, getSetting, requesterHistory, type RequesterHistory, type RoutingConfigRow,
 } from '../../db/repositories/routing.ts';
 import { insertHistory, type HistoryEntry } from '../../db/repositories/conversation.ts';
 import { updateTicketRow } from '../../db/repositories/tickets.ts';
@@ -68,20 +71,39 @@ export interface RoutingContext {
   lastTicketAt: Date | null;
 }
 
-/** Rules, category skills, settings and the requester's history for one ticket (one round trip). */
+/**
+ * Rules, category skills and settings (from the configuration cache) and the
+ * requester's history for one ticket. `history` is passed by a caller that read
+ * it already (createTicket reads it with the requester); a requester not yet
+ * known has none.
+ */
 export async function loadRoutingContext(
   db: Db,
-  q: { category: string; subcategory: string | null; requesterId: string | null; now: Date },
+  q: { category: string; subcategory: string | null; requesterId: string | null; now: Date; history?: RequesterHistory },
 ): Promise<RoutingContext> {
-  const row = await loadRoutingConfig(db, q);
+  const config = await db.cached('routing', loadRoutingConfig);
+  const priority = withDefaults(DEFAULT_PRIORITY_SETTINGS, config.priority);
+  const history = q.history
+    ?? (q.requesterId ? await requesterHistory(db, q.requesterId, priority.recentWindowDays, q.now) : { recentTickets: 0, lastTicketAt: null });
   return {
-    rules: row.rules,
-    categorySkills: row.category_skills,
-    routing: withDefaults(DEFAULT_ROUTING_SETTINGS, row.routing),
-    priority: withDefaults(DEFAULT_PRIORITY_SETTINGS, row.priority),
-    recentTickets: row.recent_tickets,
-    lastTicketAt: row.last_ticket_at,
+    rules: config.rules,
+    categorySkills: categorySkillsFor(config.category_skills, q.category, q.subcategory),
+    routing: withDefaults(DEFAULT_ROUTING_SETTINGS, config.routing),
+    priority,
+    recentTickets: history.recentTickets,
+    lastTicketAt: history.lastTicketAt,
   };
+}
+
+/** The priority calculator's settings (from the configuration cache). */
+export async function prioritySettings(db: Db): Promise<PrioritySettings> {
+  return withDefaults(DEFAULT_PRIORITY_SETTINGS, (await db.cached('routing', loadRoutingConfig)).priority);
+}
+
+/** The skills of a subcategory's own row, else of its category's ('' subcategory) row, else none. */
+function categorySkillsFor(rows: RoutingConfigRow['category_skills'], category: string, subcategory: string | null): string[] {
+  const own = subcategory ? rows.find((r) => r.category === category && r.subcategory === subcategory) : undefined;
+  return (own ?? rows.find((r) => r.category === category && r.subcategory === ''))?.skills ?? [];
 }
 
 /**
@@ -111,24 +133,44 @@ export async function decide(
   const groupId = group?.id ?? null;
   // A rule naming a group that no longer exists routes as if it named none.
   const effective: Plan = { ...plan, group: group?.slug ?? null };
+  // Nobody eligible in this snapshot (everyone offline, busy or full): the ticket waits in the queue,
+  // and neither the scope's cursor nor any agent row is locked — the common case in a busy team, and
+  // one that must not serialize ticket creation. A slot freed meanwhile is filled by the queue drain
+  // that follows the change that freed it, or by the periodic routing sweep.
+  const snapshot = rankCandidates(effective, pool, null, opts.exclude);
+  if (snapshot.order.length === 0) return finish(null, snapshot.candidates);
   const scope = effective.method === 'round_robin' && effective.autoAssign ? (groupId ? `group:${groupId}` : 'all') : null;
-  let cursor: string | null = null;
-  if (scope) {
-    if (opts.mode === 'none') cursor = await readCursor(db, scope);
-    else {
-      const c = await lockCursor(db, scope, now, opts.mode === 'skip');
-      if (c === 'locked') return finish(null, rankCandidates(effective, pool, null, opts.exclude).candidates);
-      cursor = c;
-    }
+  if (opts.mode === 'none') {
+    const cursor = scope ? await readCursor(db, scope) : null;
+    const { order, candidates } = rankCandidates(effective, pool, cursor, opts.exclude);
+    return finish(order[0] ?? null, candidates);
   }
-  const { order, candidates } = rankCandidates(effective, pool, cursor, opts.exclude);
-  let chosen: (PoolAgent & { email?: string; role?: string }) | null = null;
-  if (opts.mode === 'none') chosen = order[0] ?? null;
-  else {
-    chosen = await claimFirst(db, effective, groupId, order, candidates, opts.mode === 'wait' && effective.method === 'round_robin', opts.mode);
-    if (chosen) await recordAssignment(db, chosen.id, scope, now);
+  // Round robin hands the candidates over in id order; the claim rotates them past the cursor it locks.
+  const claim = await claimAgent(db, {
+    order: snapshot.order.map((a) => a.id),
+    cursorScope: scope,
+    mode: opts.mode,
+    waitEach: opts.mode === 'wait' && effective.method === 'round_robin',
+    groupId: effective.method === 'specific_agent' ? null : groupId,
+    skills: effective.skills,
+    now,
+  });
+  if (claim === 'cursor_locked') return finish(null, snapshot.candidates);
+  const candidates = snapshot.candidates.map((c) => ({ ...c }));
+  const byId = new Map(candidates.map((c) => [c.agentId, c]));
+  for (const t of claim.tried) {
+    const c = byId.get(t.id);
+    if (!c) continue;
+    c.reason = t.reason;
+    c.eligible = false;
+    if (t.load !== null) c.load = t.load;
   }
-  return finish(chosen, candidates);
+  const got = claim.agent;
+  if (!got) return finish(null, candidates);
+  const c = byId.get(got.id);
+  if (c) Object.assign(c, { eligible: true, reason: 'eligible' as Reason, load: got.load });
+  const a = pool.find((p) => p.id === got.id)!;
+  return finish({ ...a, load: got.load, email: got.email, role: got.role }, candidates);
 
   function finish(agent: (PoolAgent & { email?: string; role?: string }) | null, all: Candidate[]): Decision {
     const recorded = recordCandidates(all, agent?.id ?? null);
@@ -160,78 +202,6 @@ export async function decide(
 async function readCursor(db: Db, scope: string): Promise<string | null> {
   return (await db.query<{ last_agent_id: string | null }>('SELECT last_agent_id FROM routing_cursors WHERE scope = $1', [scope])).rows[0]
     ?.last_agent_id ?? null;
-}
-
-/**
- * Tries the candidates in order: lock the agent's row, re-check presence and
- * skills, count the load. The first still under capacity is kept locked.
- * Round robin (with `waitEach`) waits for each agent in turn, releasing a full
- * one before the next; the other strategies first take agents nobody holds
- * (SKIP LOCKED), and only in 'wait' mode then wait for the ones that were busy.
- * `candidates` get the reason found under the lock.
- */
-async function claimFirst(
-  db: Db,
-  plan: Plan,
-  groupId: string | null,
-  order: PoolAgent[],
-  candidates: Candidate[],
-  waitEach: boolean,
-  mode: 'wait' | 'skip',
-): Promise<(PoolAgent & { email: string; role: string }) | null> {
-  if (order.length === 0) return null;
-  const byId = new Map(candidates.map((c) => [c.agentId, c]));
-  const mark = (id: string, reason: Reason, load?: number) => {
-    const c = byId.get(id);
-    if (!c) return;
-    c.reason = reason;
-    c.eligible = reason === 'eligible';
-    if (load !== undefined) c.load = load;
-  };
-  type Claimed = PoolAgent & { email: string; role: string };
-  const tryAgent = async (a: PoolAgent, skipLocked: boolean): Promise<Claimed | 'locked' | null> => {
-    const locked = await lockAgent(db, a.id, skipLocked);
-    if (locked === 'locked') return 'locked';
-    const reason = recheck(locked, plan, groupId);
-    if (reason !== 'eligible') {
-      mark(a.id, reason);
-      return null;
-    }
-    const load = await countLoad(db, a.id);
-    if (load >= locked!.capacity) {
-      mark(a.id, 'at_capacity', load);
-      return null;
-    }
-    mark(a.id, 'eligible', load);
-    return { ...a, load, email: locked!.email, role: locked!.role };
-  };
-  await db.query('SAVEPOINT routing_claim');
-  const busy: PoolAgent[] = [];
-  for (const a of order) {
-    const got = await tryAgent(a, !waitEach);
-    if (got === 'locked') busy.push(a);
-    else if (got) return got;
-    else if (waitEach) await db.query('ROLLBACK TO SAVEPOINT routing_claim');
-  }
-  if (mode === 'wait' && busy.length) {
-    // Release every full agent taken so far before waiting: a transaction never
-    // waits for an agent while holding another.
-    await db.query('ROLLBACK TO SAVEPOINT routing_claim');
-    for (const a of busy) {
-      const got = await tryAgent(a, false);
-      if (got && got !== 'locked') return got;
-      await db.query('ROLLBACK TO SAVEPOINT routing_claim');
-    }
-  }
-  return null;
-}
-
-function recheck(a: LockedAgent | undefined, plan: Plan, groupId: string | null): Reason {
-  if (!a || !a.active) return 'inactive';
-  if (a.status !== 'online') return a.status;
-  if (plan.method !== 'specific_agent' && groupId && !a.groups.includes(groupId)) return 'not_in_group';
-  if (!plan.skills.every((s) => a.skills.includes(s))) return 'missing_skill';
-  return 'eligible';
 }
 
 /** The plan for a new ticket from the rules (the first match, else round robin over everyone). */

@@ -36,7 +36,13 @@ export interface SlaDeps {
 
 async function calendarOf(db: Db, policy: SlaPolicy): Promise<Calendar> {
   if (!policy.calendarId) return TWENTY_FOUR_SEVEN;
-  return (await getCalendar(db, policy.calendarId)) ?? TWENTY_FOUR_SEVEN;
+  const id = policy.calendarId;
+  return (await db.cached(`calendar:${id}`, (c) => getCalendar(c, id))) ?? TWENTY_FOUR_SEVEN;
+}
+
+/** The active SLA policies in order (from the configuration cache). */
+function activePolicies(db: Db) {
+  return db.cached('sla-policies', listActivePolicies);
 }
 
 function facts(i: SlaInputs) {
@@ -87,7 +93,7 @@ function viewOf(row: TicketSlaRow, policy: SlaPolicy, state: SlaState & { calend
  * Returns the stored row (null when no policy applies).
  */
 export async function refreshSla(d: SlaDeps, ticketId: string, opts: { rematch: boolean; created?: boolean }): Promise<SlaView | null> {
-  const policies = await listActivePolicies(d.db);
+  const policies = await activePolicies(d.db);
   if (policies.length === 0) {
     // no SLA in use: one cheap statement (a policy switched off since may have left a row)
     if (!opts.created) await deleteTicketSla(d.db, ticketId);
@@ -145,7 +151,7 @@ export async function checkSla(
     await db.query('SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE', [ticketId]);
     const inputs = await loadSlaInputs(db, ticketId);
     if (!inputs?.policy_id) return { recorded: [] };
-    const policy = policyFor(await listActivePolicies(db), inputs, false);
+    const policy = policyFor(await activePolicies(db), inputs, false);
     if (!policy) return { recorded: [] };
     const state = await computeFor(db, inputs, policy, now);
     const recorded = await insertSlaEvents(db, ticketId, policy.id, state.passed, now);

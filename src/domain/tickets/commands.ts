@@ -14,7 +14,7 @@ import { SYSTEM_ACTOR } from '../context.ts';
 import { scorePriority, type PriorityScore } from '../routing/priority.ts';
 import { WAITING_STATUSES, DEFAULT_ROUTING_SETTINGS, withDefaults } from '../routing/settings.ts';
 import {
-  decide, decisionHistory, drainAfterCommit, loadRoutingContext, planNewTicket, planRedispatch, type AssignmentRecord, type Decision,
+  decide, decisionHistory, drainAfterCommit, loadRoutingContext, planNewTicket, planRedispatch, prioritySettings, type AssignmentRecord, type Decision,
 } from '../routing/engine.ts';
 import type { TicketFacts } from '../routing/chooser.ts';
 import { getSetting, groupSlug } from '../../db/repositories/routing.ts';
@@ -60,10 +60,11 @@ export async function createTicket(ctx: Ctx, input: CreateTicketInput, files: St
   const now = ctx.clock.now();
   return ctx.db.transaction(async (db) => {
     const followUpOf = input.followUpOf ? await resolveFollowUp(db, input.followUpOf) : null;
-    const { created: _created, ...requester } = await resolveRequester(db, input.requester, now);
+    const { recentWindowDays } = await prioritySettings(db);
+    const { created: _created, history, ...requester } = await resolveRequester(db, input.requester, now, recentWindowDays);
     const tags = normalizeTags(input.tags);
     const routing = await loadRoutingContext(db, {
-      category: input.category, subcategory: input.subcategory ?? null, requesterId: requester.id, now,
+      category: input.category, subcategory: input.subcategory ?? null, requesterId: requester.id, now, history,
     });
     const score = scorePriority(
       {
@@ -137,9 +138,9 @@ function priorityRecord(score: PriorityScore) {
 }
 
 /** The requester, found by e-mail or created (with their organization, found or created by name). */
-async function resolveRequester(db: Ctx['db'], r: CreateTicketInput['requester'], now: Date) {
+async function resolveRequester(db: Ctx['db'], r: CreateTicketInput['requester'], now: Date, historyWindowDays: number) {
   const organization = r.organization ? await findOrCreateOrganization(db, r.organization, now) : null;
-  return findOrCreateRequester(db, { name: r.name, email: r.email, phone: r.phone, organization }, now);
+  return findOrCreateRequester(db, { name: r.name, email: r.email, phone: r.phone, organization }, now, { historyWindowDays });
 }
 
 /** The id of the ticket a follow-up links to; 404 when there is none. */
@@ -253,16 +254,33 @@ export async function assignTicket(
 export async function addComment(
   ctx: Ctx,
   ref: string,
-  input: { content: string; isInternal?: boolean; from?: 'agent' | 'requester'; requesterId?: string },
+  input: CommentInput,
   files: StoredFile[] = [],
   expectedVersion?: number,
 ): Promise<{ ticket: TicketViewRow; comment: CommentRow }> {
+  const { ticket, comment } = await commentOn(ctx, ref, input, files, expectedVersion, true);
+  return { ticket: ticket!, comment };
+}
+
+/**
+ * addComment for a caller that does not answer with the ticket (the e-mail
+ * pipeline): the same transaction without re-reading the ticket's view.
+ */
+export async function appendComment(ctx: Ctx, ref: string, input: CommentInput, files: StoredFile[] = []): Promise<CommentRow> {
+  return (await commentOn(ctx, ref, input, files, undefined, false)).comment;
+}
+
+type CommentInput = { content: string; isInternal?: boolean; from?: 'agent' | 'requester'; requesterId?: string };
+
+async function commentOn(
+  ctx: Ctx, ref: string, input: CommentInput, files: StoredFile[], expectedVersion: number | undefined, view: boolean,
+): Promise<{ ticket: TicketViewRow | null; comment: CommentRow }> {
   let comment!: CommentRow;
   const fromRequester = input.from === 'requester';
   if (fromRequester && input.isInternal) {
     throw Errors.validation([{ path: 'isInternal', message: 'A message from the requester is always public' }]);
   }
-  const ticket = await onTicket(ctx, ref, expectedVersion, async (db, row, now) => {
+  const ticket = await changeTicket(ctx, ref, expectedVersion, async (db, row, now) => {
     const isInternal = input.isInternal ?? false;
     comment = await insertComment(
       db,
@@ -288,7 +306,7 @@ export async function addComment(
       if (row.status === 'pending' || row.status === 'resolved') applyStatus(ctx, row, 'open', changes, history, now, 'the requester replied');
     } else if (!isInternal && row.status === 'new') applyStatus(ctx, row, 'open', changes, history, now, 'first public reply');
     return { changes, history, alwaysBump: true };
-  });
+  }, { view });
   return { ticket, comment };
 }
 
@@ -335,8 +353,19 @@ async function onTicket(
   ref: string,
   expectedVersion: number | undefined,
   fn: (db: Ctx['db'], ticket: TicketRow, now: Date) => Promise<Mutation>,
-  opts: { allowFinal?: boolean } = {},
+  opts: { allowFinal?: boolean; view?: boolean } = {},
 ): Promise<TicketViewRow> {
+  return (await changeTicket(ctx, ref, expectedVersion, fn, opts))!;
+}
+
+/** onTicket; with `view: false` it does not read the ticket's view back and returns null. */
+async function changeTicket(
+  ctx: Ctx,
+  ref: string,
+  expectedVersion: number | undefined,
+  fn: (db: Ctx['db'], ticket: TicketRow, now: Date) => Promise<Mutation>,
+  opts: { allowFinal?: boolean; view?: boolean },
+): Promise<TicketViewRow | null> {
   require(can.workTickets(ctx.actor));
   const now = ctx.clock.now();
   let freed: string | null = null;
@@ -356,7 +385,7 @@ async function onTicket(
       const rematch = ['priority', 'category', 'assignee_group_id', 'tags', 'source'].some((k) => k in changes);
       await refreshSla({ db, now, jobs: ctx.jobs, actor: ctx.actor }, ticket.id, { rematch });
     }
-    return (await getTicketView(db, ticket.id))!;
+    return opts.view === false ? null : (await getTicketView(db, ticket.id))!;
   });
   if (freed) await drainAfterCommit(ctx, freed);
   return view;
