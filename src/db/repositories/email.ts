@@ -606,14 +606,16 @@ export async function deleteAutoResponse(db: Db, id: string): Promise<boolean> {
 
 /** The first active template for this mailbox and category (a template without mailbox/category matches any). */
 export async function pickAutoResponse(db: Db, mailboxId: string, category: string): Promise<AutoResponseRow | undefined> {
-  return (
-    await db.query<AutoResponseRow>(
-      `SELECT * FROM auto_responses
-        WHERE is_active AND (mailbox_id IS NULL OR mailbox_id = $1) AND (category IS NULL OR category = $2)
-        ORDER BY position, (mailbox_id IS NULL), (category IS NULL), created_at, id LIMIT 1`,
-      [mailboxId, category],
-    )
-  ).rows[0];
+  // the active templates change with the configuration: kept per process (Db.cached), matched here
+  const active = await db.cached('auto-responses', async (d) =>
+    (await d.query<AutoResponseRow>('SELECT * FROM auto_responses WHERE is_active ORDER BY position, created_at, id')).rows);
+  const rank = (r: AutoResponseRow) => [r.position, r.mailbox_id === null ? 1 : 0, r.category === null ? 1 : 0];
+  return active
+    .filter((r) => (r.mailbox_id === null || r.mailbox_id === mailboxId) && (r.category === null || r.category === category))
+    .sort((a, b) => {
+      const [x, y] = [rank(a), rank(b)];
+      return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+    })[0];
 }
 
 /** Claims the one acknowledgement of a ticket; false when it was claimed already. */

@@ -72,9 +72,9 @@ export async function acknowledgeNewTicket(
   if (a.automated) return 'automated';
   const address = a.requester.email.toLowerCase();
   if (!address.includes('@') || address.endsWith('.invalid')) return 'off';
-  if ((await bouncingAmong(db, [address])).size > 0) return 'bouncing';
   const template = await pickAutoResponse(db, a.mailbox.id, a.ticket.category);
   if (!template) return 'no_template';
+  if ((await bouncingAmong(db, [address])).size > 0) return 'bouncing';
   if (!(await claimAcknowledgement(db, { ticketId: a.ticket.id, address, autoResponseId: template.id }, now))) return 'already';
   if ((await countAutoMail(db, address, hourOf(now))) > AUTO_MAIL_PER_HOUR) return 'rate_limited';
   const due = await ticketSlaDue(db, a.ticket.id);

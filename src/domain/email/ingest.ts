@@ -223,7 +223,9 @@ async function commitMessage(
   const files = await storeAttachments(deps.store, parsed);
   const follow = await findFollowUp(deps, parsed, input, sender.address);
   const ctx = systemCtx(deps, db);
-  const requester = await findOrCreateRequester(db, { name: (sender.name || sender.address.split('@')[0]).slice(0, 255), email: sender.address }, now);
+  const who = { name: (sender.name || sender.address.split('@')[0]).slice(0, 255), email: sender.address };
+  // found or created with the ticket when the mail opens one (createTicket does it), else here
+  let requester: { id: string; name: string; email: string };
   const content = newText.trim() || parsed.text.trim() || (files.length ? '(attachments only)' : '(empty message)');
 
   let ticketId: string;
@@ -233,16 +235,18 @@ async function commitMessage(
   if (follow && follow.ticket.status !== 'closed' && follow.ticket.status !== 'cancelled') {
     ticketId = follow.ticket.id;
     threadedBy = follow.by;
+    requester = await findOrCreateRequester(db, who, now);
   } else {
     followUpOf = follow?.ticket.id;
     const subject = (parsed.subject.trim() || '(no subject)').slice(0, MAX_SUBJECT);
     const ticket = await createTicket(ctx, {
-      subject, description: content, requester: { name: requester.name, email: requester.email },
+      subject, description: content, requester: who,
       category: c.tags.category ?? mailbox.category ?? 'general', priority: c.tags.priority, source: 'email', channel: mailbox.address,
       tags: c.tags.tags, ...(followUpOf ? { followUpOf } : {}),
     });
     ticketId = ticket.id;
     created = ticket;
+    requester = ticket.requester;
     if (mailbox.group_slug) await assignTicket(ctx, ticketId, { group: mailbox.group_slug });
   }
   const comment = await appendComment(ctx, ticketId, { content, from: 'requester', requesterId: requester.id }, files);
