@@ -17,9 +17,13 @@ import { ADMIN_EMAIL, backendTicks } from './server.ts';
 
 /** Statement → the repository function that sends it (the names in src/db/repositories). */
 const LABELS: [RegExp, string][] = [
-  [/WITH s AS \(SELECT \(SELECT value FROM settings WHERE key = 'routing'\)/, 'loadRoutingConfig'],
+  [/^SELECT \(SELECT value FROM settings WHERE key = 'routing'\) AS routing/, 'loadRoutingConfig'],
+  [/^SELECT version FROM config_version/, 'config version'],
   [/FROM groups g WHERE g\.slug = \$1/, 'getGroupBySlug'],
-  [/LEFT JOIN agent_groups ag ON ag\.agent_id = a\.id AND ag\.group_id = /, 'loadPool'],
+  [/^SELECT g\.id AS group_id, g\.slug AS group_slug, p\.\*/, 'loadPool'],
+  [/^SELECT triage_route_claim\(/, 'claimAgent'],
+  [/^SELECT count\(\*\) FILTER \(WHERE created_at > \$2::timestamptz/, 'requesterHistory'],
+  [/FROM sla_policies WHERE is_active/, 'listActivePolicies'],
   [/INSERT INTO routing_cursors|FROM routing_cursors WHERE scope = \$1 FOR UPDATE/, 'lockCursor'],
   [/FROM agents a WHERE a\.id = \$1 FOR (NO KEY )?UPDATE/, 'lockAgent'],
   [/^SELECT 1 FROM agents WHERE id = \$1$/, 'lockAgent (exists)'],
@@ -38,21 +42,15 @@ const LABELS: [RegExp, string][] = [
   [/FROM tickets t\s+JOIN requesters r ON r\.id = t\.requester_id/, 'getTicketView'],
 ];
 
-/**
- * The statements `decide()` (src/domain/routing/engine.ts) sends — what
- * Server-Timing measures — are the ones createTicket sends after
- * loadRoutingConfig and before insertTicket; these labels are the fallback
- * when a create's statements do not show both.
- */
+/** The statements `decide()` (src/domain/routing/engine.ts) sends — what Server-Timing measures. */
 const DECISION_LABELS = new Set([
-  'getGroupBySlug', 'loadPool', 'lockCursor', 'lockAgent', 'lockAgent (exists)', 'countLoad', 'SAVEPOINT', 'ROLLBACK TO SAVEPOINT',
+  'getGroupBySlug', 'loadPool', 'claimAgent', 'lockCursor', 'lockAgent', 'lockAgent (exists)', 'countLoad', 'SAVEPOINT', 'ROLLBACK TO SAVEPOINT',
   'saveCursor', 'touchAgentAssigned', 'recordAssignment',
 ]);
 
 function markDecision(log: Timed[]): void {
-  const from = log.findIndex((t) => t.label === 'loadRoutingConfig');
-  const to = log.findIndex((t) => t.label === 'insertTicket');
-  for (const [i, t] of log.entries()) t.inDecision = from >= 0 && to > from ? i > from && i < to : DECISION_LABELS.has(t.label);
+  // rules and settings now come from the configuration cache (no statement): the labels decide
+  for (const t of log) t.inDecision = DECISION_LABELS.has(t.label);
 }
 
 export function labelOf(sql: string): string {
@@ -263,7 +261,7 @@ export async function explainPrepared(db: Db, sql: string, params: unknown[]): P
 
 /** The labels EXPLAINed after a profile: the decision's statements and the ones around it worth knowing. */
 export const EXPLAIN_LABELS = [
-  'loadRoutingConfig', 'getGroupBySlug', 'loadPool', 'lockCursor', 'lockAgent', 'countLoad', 'saveCursor', 'touchAgentAssigned', 'recordAssignment',
+  'loadRoutingConfig', 'getGroupBySlug', 'loadPool', 'claimAgent', 'lockCursor', 'lockAgent', 'countLoad', 'saveCursor', 'touchAgentAssigned', 'recordAssignment',
   'insertTicket', 'insertHistory (decision)',
 ];
 
