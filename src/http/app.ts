@@ -28,6 +28,9 @@ import { searchRoutes } from './routes/search.ts';
 import { viewRoutes } from './routes/views.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { registerUploads } from './multipart.ts';
+import { eventRoutes } from './routes/events.ts';
+import { createLiveHub } from './routes/live-hub.ts';
+import { webUiRoutes } from './routes/web-ui.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 
 export interface AppDeps {
@@ -119,9 +122,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
+  // live updates: ticket events across processes (LISTEN/NOTIFY on PostgreSQL), closed with the app
+  const hub = createLiveHub({ db, databaseUrl: config.databaseUrl, logger: deps.logger || undefined });
+  app.addHook('onClose', async () => hub.close());
   await app.register(
     async (api) => {
       const routeDeps = { db, clock, store, jobs: deps.jobs };
+      // first: its hooks publish the answers of the ticket routes registered after it
+      await api.register(eventRoutes, { ...routeDeps, hub });
       await api.register(authRoutes, { ...routeDeps, sessionTtlSeconds: config.sessionTtlSeconds, cookieSecure: config.cookieSecure, loginRateLimit: config.loginRateLimit });
       await api.register(ticketRoutes, routeDeps);
       await api.register(peopleRoutes, routeDeps);
@@ -136,5 +144,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { prefix: '/api/v1' },
   );
+  // the web UI (web/dist) at / for every path outside /api
+  await app.register(webUiRoutes);
   return app;
 }
