@@ -214,6 +214,19 @@ describe(`e-mail ingest (${DB_KIND})`, () => {
     expect(again.json().delivery).toMatchObject({ status: 'failed', lastError: expect.stringMatching(/bouncing/) });
     const queued = await t.db.query(`SELECT 1 FROM email_messages WHERE comment_id = $1 AND status = 'queued'`, [again.json().id]);
     expect(queued.rowCount).toBe(0);
+
+    // the requester shows the mark; an agent clears it (the address was fixed) and mail flows again
+    const requesterId = detail.requester.id as string;
+    const shown = await t.request('GET', `/api/v1/requesters/${requesterId}`);
+    expect(shown.json().emailBouncing).toMatchObject({ since: expect.any(String), reason: expect.stringMatching(/bounce/i) });
+    const bad = await t.request('PATCH', `/api/v1/requesters/${requesterId}`, { body: { emailBouncing: true } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors[0].path).toBe('emailBouncing');
+    const cleared = await t.request('PATCH', `/api/v1/requesters/${requesterId}`, { body: { emailBouncing: false } });
+    expect(cleared.statusCode, cleared.body).toBe(200);
+    expect(cleared.json().emailBouncing).toBeNull();
+    const third = await t.request('POST', `/api/v1/tickets/${tk.id}/comments`, { body: { content: 'Fixed your address, hello again.' } });
+    expect(third.json().delivery).toMatchObject({ status: 'queued' });
   });
 
   it('a message that cannot be stored is a dead letter with its raw bytes; replay ingests it and resolves it', async () => {

@@ -21,13 +21,17 @@ export interface RequesterRow {
   /** own tier, or null to inherit the organization's */
   tier: Tier | null;
   effective_tier: Tier;
+  /** set when mail to this address bounced permanently: Triage sends it nothing until cleared */
+  email_bouncing_at: Date | null;
+  email_bounce_reason: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const REQUESTER_SELECT = `
   SELECT r.id, r.name, r.email, r.phone, r.user_id, r.organization_id, o.name AS organization, r.tier,
-         coalesce(r.tier, o.tier, 'standard') AS effective_tier, r.created_at, r.updated_at
+         coalesce(r.tier, o.tier, 'standard') AS effective_tier, r.email_bouncing_at, r.email_bounce_reason,
+         r.created_at, r.updated_at
     FROM requesters r LEFT JOIN organizations o ON o.id = r.organization_id`;
 
 /**
@@ -185,7 +189,7 @@ export async function findOrCreateRequester(
 export async function updateRequester(
   db: Db,
   id: string,
-  patch: { name?: string; phone?: string | null; organizationId?: string | null; tier?: Tier | null },
+  patch: { name?: string; phone?: string | null; organizationId?: string | null; tier?: Tier | null; clearBouncing?: boolean },
   now: Date,
 ): Promise<boolean> {
   const sets: string[] = [];
@@ -194,6 +198,7 @@ export async function updateRequester(
   if (patch.phone !== undefined) sets.push(`phone = $${params.push(patch.phone)}`);
   if (patch.organizationId !== undefined) sets.push(`organization_id = $${params.push(patch.organizationId)}`);
   if (patch.tier !== undefined) sets.push(`tier = $${params.push(patch.tier)}`);
+  if (patch.clearBouncing) sets.push('email_bouncing_at = NULL', 'email_bounce_reason = NULL');
   sets.push(`updated_at = $${params.push(now)}`);
   const r = await db.query(`UPDATE requesters SET ${sets.join(', ')} WHERE id = $1`, params);
   return r.rowCount > 0;

@@ -181,11 +181,14 @@ export async function updateGroup(ctx: Ctx, slug: string, patch: { name?: string
   return (await getGroupBySlug(ctx.db, slug))!;
 }
 
-/** Changes a requester's name, phone, organization (by name, created if new) or own tier. */
+/**
+ * Changes a requester's name, phone, organization (by name, created if new) or own tier;
+ * `emailBouncing: false` clears the bouncing mark a bounce set, so mail goes to them again.
+ */
 export async function updateRequester(
   ctx: Ctx,
   id: string,
-  patch: { name?: string; phone?: string | null; organization?: string | null; tier?: Tier | null },
+  patch: { name?: string; phone?: string | null; organization?: string | null; tier?: Tier | null; emailBouncing?: false },
 ): Promise<RequesterRow> {
   require(can.workTickets(ctx.actor));
   return ctx.db.transaction(async (db) => {
@@ -195,7 +198,7 @@ export async function updateRequester(
       organizationId = patch.organization === null ? null : (await findOrCreateOrganization(db, patch.organization, now)).id;
     }
     const before = await getRequester(db, id);
-    const found = await updateRequesterRow(db, id, { name: patch.name, phone: patch.phone, organizationId, tier: patch.tier }, now);
+    const found = await updateRequesterRow(db, id, { name: patch.name, phone: patch.phone, organizationId, tier: patch.tier, clearBouncing: patch.emailBouncing === false }, now);
     if (!found) throw Errors.notFound('requester', id);
     const after = (await getRequester(db, id))!;
     // SLA policies match on tier and organization: their open tickets pick their policy again

@@ -33,6 +33,7 @@ export function presentRequester(r: RequesterRow) {
     organizationId: r.organization_id,
     tier: r.effective_tier,
     ownTier: r.tier,
+    emailBouncing: r.email_bouncing_at ? { since: iso(r.email_bouncing_at)!, reason: r.email_bounce_reason } : null,
     createdAt: iso(r.created_at)!,
     updatedAt: iso(r.updated_at)!,
   };

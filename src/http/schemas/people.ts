@@ -66,6 +66,8 @@ export const Requester = z.object({
   organizationId: z.uuid().nullable(),
   tier: Tier,
   ownTier: Tier.nullable(),
+  /** mail to this address bounced: nothing is sent to it until an agent clears the mark */
+  emailBouncing: z.object({ since: z.string(), reason: z.string().nullable() }).nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -75,6 +77,8 @@ export const UpdateRequesterBody = z
     phone: z.string().trim().max(50).nullable(),
     organization: z.string().trim().min(1).max(255).nullable(),
     tier: Tier.nullable(),
+    /** false clears the bouncing mark (the address was fixed, the mailbox is back) */
+    emailBouncing: z.literal(false),
   })
   .partial();
 

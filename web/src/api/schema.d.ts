@@ -6900,6 +6900,10 @@ export interface paths {
                             requesters: {
                                 createdAt: string;
                                 email: string;
+                                emailBouncing: {
+                                    reason: string | null;
+                                    since: string;
+                                } | null;
                                 /** Format: uuid */
                                 id: string;
                                 name: string;
@@ -6997,6 +7001,10 @@ export interface paths {
                         "application/json": {
                             createdAt: string;
                             email: string;
+                            emailBouncing: {
+                                reason: string | null;
+                                since: string;
+                            } | null;
                             /** Format: uuid */
                             id: string;
                             name: string;
@@ -7073,6 +7081,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @enum {boolean} */
+                        emailBouncing?: false;
                         name?: string;
                         organization?: string | null;
                         phone?: string | null;
@@ -7090,6 +7100,10 @@ export interface paths {
                         "application/json": {
                             createdAt: string;
                             email: string;
+                            emailBouncing: {
+                                reason: string | null;
+                                since: string;
+                            } | null;
                             /** Format: uuid */
                             id: string;
                             name: string;
@@ -7199,6 +7213,10 @@ export interface paths {
                         "application/json": {
                             createdAt: string;
                             email: string;
+                            emailBouncing: {
+                                reason: string | null;
+                                since: string;
+                            } | null;
                             /** Format: uuid */
                             id: string;
                             name: string;
