@@ -152,6 +152,10 @@ export const MARK_END = '\u0002';
 const HEADLINE_OPTIONS = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`;
 const SUBJECT_OPTIONS = `StartSel=${MARK_START}, StopSel=${MARK_END}, HighlightAll=true`;
 const CAP = 10_000;
+/** How many of the newest matches a relevance search ranks (see searchTickets). */
+export const RANKED_CANDIDATES = 500;
+/** Beyond this many expected matches the count is not run: the planner's estimate is the answer. */
+const ESTIMATE_ONLY_ABOVE = 5 * CAP;
 
 /** A relevance cursor key: ts_rank_cd's float4 as PostgreSQL prints it (shortest exact). */
 const RANK_RE = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i;
@@ -162,8 +166,8 @@ export function isValidSearchSortKey(sortBy: SearchSortBy, key: string): boolean
 
 /**
  * One page of a search: keyset-paged in the given order (relevance = ts_rank_cd
- * of the ticket's document, newest first without free text), with highlight
- * snippets computed for the page's rows only.
+ * of the ticket's document among the newest 500 matches, newest first
+ * without free text), with highlight snippets computed for the page's rows only.
  */
 export async function searchTickets(
   db: Db,
@@ -173,8 +177,21 @@ export async function searchTickets(
 ): Promise<{ rows: SearchRow[]; last?: KeysetPosition }> {
   const params: unknown[] = [];
   const sortBy: SearchSortBy = o.sortBy === 'relevance' && !q.text ? 'createdAt' : o.sortBy;
-  const compiled = compileSearch(q, scope, params, { textAlias: q.text ? 'ts' : undefined });
-  const from = `FROM tickets t${q.text ? ' JOIN ticket_search ts ON ts.ticket_id = t.id' : ''}`;
+  const byRelevance = sortBy === 'relevance';
+  // by relevance the text is matched in the candidates' CTE (EXISTS), else on the joined document
+  const compiled = compileSearch(q, scope, params, { textAlias: q.text && !byRelevance ? 'ts' : undefined });
+  let from = `FROM tickets t${q.text ? ' JOIN ticket_search ts ON ts.ticket_id = t.id' : ''}`;
+  let candidates = '';
+  if (byRelevance) {
+    // Ranking every match costs a document read per match (seconds for a common word in a
+    // million tickets): rank the newest RANKED_CANDIDATES matches only. The planner finds them
+    // by walking tickets newest first (common words) or from the GIN index (rare ones).
+    candidates = `candidates AS MATERIALIZED (
+      SELECT t.id FROM tickets t WHERE ${compiled.where.join(' AND ')}
+      ORDER BY t.created_at DESC, t.id DESC LIMIT ${RANKED_CANDIDATES}),`;
+    // named t: the ordering and the keyset below name t.id, and nothing else of the ticket is needed to rank
+    from = 'FROM candidates t JOIN ticket_search ts ON ts.ticket_id = t.id';
+  }
   let expr: string;
   let text: string;
   let cast: string;
@@ -188,7 +205,7 @@ export async function searchTickets(
   // relevance desc: best first; priority and SLA due desc: most urgent first (as /tickets)
   const ascending = (o.sortOrder === 'asc') !== (sortBy === 'priority' || sortBy === 'slaDue');
   const dir = ascending ? 'ASC' : 'DESC';
-  const where = [...compiled.where];
+  const where = byRelevance ? [] : [...compiled.where];
   if (o.after) {
     where.push(`(${expr}, t.id) ${ascending ? '>' : '<'} ($${params.push(o.after.key)}::${cast}, $${params.push(o.after.id)}::uuid)`);
   }
@@ -198,7 +215,7 @@ export async function searchTickets(
   const internal = scope.audience === 'agent' ? 'true' : 'NOT c.is_internal';
   const limit = `$${params.push(o.limit)}`;
   const sql = `
-    WITH page AS (
+    WITH ${candidates} page AS (
       SELECT t.id, ${expr} AS sort_value, ${text} AS sort_key
       ${from}
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -225,16 +242,28 @@ export async function searchTickets(
 /**
  * How many tickets match: exact up to 10,000 (a count that stops at 10,001
  * rows), beyond that the planner's estimate (never below 10,001), flagged.
+ * When the planner expects more than 50,000 matches the count is not run at
+ * all and its estimate is the (flagged) answer.
  */
 export async function countMatches(db: Db, q: SearchQuery, scope: SearchScope, cap = CAP): Promise<{ total: number; isEstimate: boolean }> {
   const params: unknown[] = [];
-  const { where } = compileSearch(q, scope, params);
-  const body = `SELECT 1 FROM tickets t${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+  const { where, tsquery, vector } = compileSearch(q, scope, params);
+  // free text alone: count the documents (one per ticket) without visiting the tickets
+  const body = tsquery && where.length === 1
+    ? `SELECT 1 FROM ticket_search s WHERE s.${vector} @@ ${tsquery}`
+    : `SELECT 1 FROM tickets t${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+  const estimate = async () => {
+    const plan = (await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${body}`, params)).rows[0]['QUERY PLAN'];
+    const parsed = (typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: { 'Plan Rows': number } }[];
+    return Math.round(parsed[0].Plan['Plan Rows']);
+  };
+  // counting 10,001 rows of a query the planner expects to match far more costs 10,001 row
+  // visits and tells nothing the estimate does not: answer with the estimate straight away
+  const expected = await estimate();
+  if (expected > ESTIMATE_ONLY_ABOVE) return { total: expected, isEstimate: true };
   const n = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${body} LIMIT ${cap + 1}) x`, params)).rows[0].n;
   if (n <= cap) return { total: n, isEstimate: false };
-  const plan = (await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${body}`, params)).rows[0]['QUERY PLAN'];
-  const parsed = (typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: { 'Plan Rows': number } }[];
-  return { total: Math.max(cap + 1, Math.round(parsed[0].Plan['Plan Rows'])), isEstimate: true };
+  return { total: Math.max(cap + 1, expected), isEstimate: true };
 }
 
 export interface StatsRow {
