@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { api, csrf, unauthorized, type Agent } from './api/client';
 import { SignIn } from './pages/SignIn';
 import { TopBar } from './components/TopBar';
@@ -6,7 +6,10 @@ import { TicketList } from './pages/TicketList';
 import { TicketPage } from './pages/TicketPage';
 import { useLocation } from './lib/router';
 
-/** The agent workspace: sign-in, then the ticket list (`/`) or a ticket (`/tickets/:number`). */
+// the dashboard and its chart library load only when it is opened (the list's first load stays small)
+const Dashboard = lazy(() => import('./pages/Dashboard').then((m) => ({ default: m.Dashboard })));
+
+/** The agent workspace: sign-in, then the ticket list (`/`), a ticket (`/tickets/:number`) or the dashboard (`/dashboard`). */
 export function App() {
   const [me, setMe] = useState<Agent | null | undefined>(undefined);
   const { path, search } = useLocation();
@@ -29,8 +32,9 @@ export function App() {
   const ticket = /^\/tickets\/([^/]+)$/.exec(path);
   return (
     <div className="app">
-      <TopBar me={me} onChange={setMe} onSignOut={signOut} />
-      {ticket ? <TicketPage key={ticket[1]} id={decodeURIComponent(ticket[1])} me={me} /> : <TicketList me={me} search={search} />}
+      <TopBar me={me} path={path} onChange={setMe} onSignOut={signOut} />
+      {path === '/dashboard' ? <Suspense fallback={<div className="loading" aria-busy="true">Loading…</div>}><Dashboard /></Suspense>
+        : ticket ? <TicketPage key={ticket[1]} id={decodeURIComponent(ticket[1])} me={me} /> : <TicketList me={me} search={search} />}
     </div>
   );
 }

@@ -1,15 +1,25 @@
 import { useState } from 'react';
 import { api, problemMessage, type Agent, type Presence } from '../api/client';
-import { navigate } from '../lib/router';
+import { lastListUrl, navigate } from '../lib/router';
 
 const PRESENCE: Presence[] = ['online', 'away', 'busy', 'offline'];
 
-/** Always visible: home, the agent's presence switch (routing only gives tickets to online agents), sign-out. */
-export function TopBar({ me, onChange, onSignOut }: { me: Agent; onChange: (me: Agent) => void; onSignOut: () => void }) {
+const PAGES = [{ path: '/', label: 'Tickets' }, { path: '/dashboard', label: 'Dashboard' }];
+
+/** Always visible: home, the pages, the agent's presence switch (routing only gives tickets to online agents), sign-out. */
+export function TopBar({ me, path = '/', onChange, onSignOut }: { me: Agent; path?: string; onChange: (me: Agent) => void; onSignOut: () => void }) {
   const [error, setError] = useState<string | null>(null);
   return (
     <header className="topbar">
       <a href="/" className="brand" onClick={(e) => { e.preventDefault(); navigate('/'); }}>Triage</a>
+      <nav className="pages" aria-label="Pages">
+        {PAGES.map((p) => (
+          <a
+            key={p.path} href={p.path} aria-current={(p.path === '/dashboard' ? path === p.path : path !== '/dashboard') ? 'page' : undefined}
+            onClick={(e) => { e.preventDefault(); navigate(p.path === '/' ? lastListUrl() : p.path); }}
+          >{p.label}</a>
+        ))}
+      </nav>
       <span className="spacer" />
       <label className={`presence presence-${me.status}`}>
         <span className="dot" aria-hidden="true" />
