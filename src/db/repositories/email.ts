@@ -95,14 +95,9 @@ export async function deleteMailbox(db: Db, id: string): Promise<boolean> {
   return (await db.query('DELETE FROM mailboxes WHERE id = $1', [id])).rowCount > 0;
 }
 
-/** The active mailbox with exactly this (lower-case) address. */
-export async function findActiveMailbox(db: Db, address: string): Promise<MailboxRow | undefined> {
-  return (await db.query<MailboxRow>('SELECT * FROM mailboxes WHERE address = $1 AND is_active', [address])).rows[0];
-}
-
 /** Every mailbox address (active or not): mail from any of them is our own. */
 export async function mailboxAddresses(db: Db): Promise<string[]> {
-  return (await db.query<{ address: string }>('SELECT address FROM mailboxes')).rows.map((r) => r.address);
+  return (await cachedMailboxes(db)).map((m) => m.address);
 }
 
 // --- messages --------------------------------------------------------------------

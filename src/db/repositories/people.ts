@@ -183,7 +183,7 @@ export async function findOrCreateRequester(
     await db.query('UPDATE requesters SET organization_id = $2, updated_at = $3 WHERE id = $1 AND organization_id IS NULL', [row.id, org.id, now]);
     return { ...(await db.query<RequesterSummary>(SUMMARY_SELECT, [email])).rows[0], created: row.created };
   }
-  return { ...row, created: row.created };
+  return row;
 }
 
 export async function updateRequester(

@@ -19,7 +19,7 @@ import type { FileStore, StoredFile } from '../../platform/storage.ts';
 import type { Jobs } from '../../jobs/queue.ts';
 import { checkSpam } from '../../platform/spamd.ts';
 import {
-  addTicketCcs, finishOutbound, findEmailMessageByKey, getFailure, getMailbox, insertEmailMessage, insertFailure, insertInboundLog,
+  addTicketCcs, finishOutbound, findEmailMessageByKey, getFailure, insertEmailMessage, insertFailure, insertInboundLog,
   insertSuspended, linkEmailMessage, listTicketCcs, lockSuspended, decideSuspended, markBouncing, cachedMailboxes,
   outboundByMessageId, recordReplay, setCommentDelivery, setCommentEmail, threadTicketById, threadTicketByNumber,
   ticketByMessageIds, type EmailMessageRow, type MailboxRow, type ThreadTicket,

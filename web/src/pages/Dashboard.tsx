@@ -31,6 +31,28 @@ function ChartCard({ id, title, note, empty, table, children }: {
   );
 }
 
+type SlaRow = { name: string; rate: number | null; met: number; breached: number };
+
+/** SLA compliance of some breakdown (by priority, by group) as a bar chart with its table. */
+function SlaCard({ id, title, rows }: { id: string; title: string; rows: SlaRow[] }) {
+  return (
+    <ChartCard
+      id={id} title={title} note="Targets met ÷ targets met or breached, %." empty={rows.length === 0}
+      table={{ head: ['', 'Compliance', 'Met', 'Breached'], rows: rows.map((r) => [r.name, formatRate(r.rate), r.met, r.breached]) }}
+    >
+      <ResponsiveContainer width="100%" height={HEIGHT}>
+        <BarChart data={rows} accessibilityLayer={false}>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} />
+          <XAxis dataKey="name" />
+          <YAxis domain={[0, 100]} width={36} />
+          <Tooltip formatter={(v) => `${v}%`} />
+          <Bar dataKey="rate" name="Compliance" fill={COLORS.resolved} isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+    </ChartCard>
+  );
+}
+
 /** The dashboard (/dashboard): the report of a period as headline figures and charts, with its CSV. */
 export function Dashboard() {
   const [filter, setFilter] = useState<DashboardFilter>(() => ({ ...defaultRange(), group: '', timezone: browserZone() }));
@@ -73,9 +95,6 @@ export function Dashboard() {
   }, [report, groups, filter.group]);
 
   const set = (patch: Partial<DashboardFilter>) => setFilter((f) => ({ ...f, ...patch }));
-  const slaTable = (rows: { name: string; rate: number | null; met: number; breached: number }[]) => ({
-    head: ['', 'Compliance', 'Met', 'Breached'], rows: rows.map((r) => [r.name, formatRate(r.rate), r.met, r.breached]),
-  });
 
   return (
     <main className="dashboard" aria-busy={loading}>
@@ -146,34 +165,8 @@ export function Dashboard() {
                 </BarChart>
               </ResponsiveContainer>
             </ChartCard>
-            <ChartCard
-              id="sla-priority" title="SLA compliance by priority" note="Targets met ÷ targets met or breached, %."
-              empty={series.slaPriority.length === 0} table={slaTable(series.slaPriority)}
-            >
-              <ResponsiveContainer width="100%" height={HEIGHT}>
-                <BarChart data={series.slaPriority} accessibilityLayer={false}>
-                  <CartesianGrid strokeDasharray="3 3" vertical={false} />
-                  <XAxis dataKey="name" />
-                  <YAxis domain={[0, 100]} width={36} />
-                  <Tooltip formatter={(v) => `${v}%`} />
-                  <Bar dataKey="rate" name="Compliance" fill={COLORS.resolved} isAnimationActive={false} />
-                </BarChart>
-              </ResponsiveContainer>
-            </ChartCard>
-            <ChartCard
-              id="sla-group" title="SLA compliance by group" note="Targets met ÷ targets met or breached, %."
-              empty={series.slaGroup.length === 0} table={slaTable(series.slaGroup)}
-            >
-              <ResponsiveContainer width="100%" height={HEIGHT}>
-                <BarChart data={series.slaGroup} accessibilityLayer={false}>
-                  <CartesianGrid strokeDasharray="3 3" vertical={false} />
-                  <XAxis dataKey="name" />
-                  <YAxis domain={[0, 100]} width={36} />
-                  <Tooltip formatter={(v) => `${v}%`} />
-                  <Bar dataKey="rate" name="Compliance" fill={COLORS.resolved} isAnimationActive={false} />
-                </BarChart>
-              </ResponsiveContainer>
-            </ChartCard>
+            <SlaCard id="sla-priority" title="SLA compliance by priority" rows={series.slaPriority} />
+            <SlaCard id="sla-group" title="SLA compliance by group" rows={series.slaGroup} />
             <ChartCard
               id="agents" title="Load per agent"
               note={series.agents.live ? 'Open tickets assigned now, against capacity (group members).' : "Tickets of the period per assignee (no group has members)."}
