@@ -31,6 +31,7 @@ import { registerUploads } from './multipart.ts';
 import { eventRoutes } from './routes/events.ts';
 import { createLiveHub } from './routes/live-hub.ts';
 import { webUiRoutes } from './routes/web-ui.ts';
+import { portalRoutes } from './routes/portal.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 
 export interface AppDeps {
@@ -99,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'API token from POST /api/v1/api-tokens' },
           session: { type: 'apiKey', in: 'cookie', name: 'triage_session' },
+          portalSession: { type: 'apiKey', in: 'cookie', name: 'triage_portal_session', description: 'requester session of the customer portal (/api/v1/portal only)' },
         },
       },
       security: [{ bearer: [] }, { session: [] }],
@@ -141,6 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(searchRoutes, routeDeps);
       await api.register(viewRoutes, routeDeps);
       await api.register(reportRoutes, routeDeps);
+      await api.register(portalRoutes, { ...routeDeps, config });
     },
     { prefix: '/api/v1' },
   );

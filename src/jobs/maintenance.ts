@@ -4,6 +4,7 @@ import type { Logger } from '../platform/logger.ts';
 import type { FileStore } from '../platform/storage.ts';
 import { referencedFileHashes } from '../db/repositories/conversation.ts';
 import { deleteExpiredSessions, deleteIdempotencyKeysBefore, deleteRateLimitsBefore } from '../db/repositories/auth.ts';
+import { deleteExpiredPortalRows } from '../db/repositories/portal.ts';
 
 /** How long a stored Idempotency-Key response is replayed (like Stripe's 24 hours). */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 3600 * 1000;
@@ -20,6 +21,8 @@ export async function runMaintenance(db: Db, clock: Clock): Promise<{ sessions: 
   const idempotencyKeys = await deleteIdempotencyKeysBefore(db, new Date(now.getTime() - IDEMPOTENCY_RETENTION_MS));
   // rate-limit windows are at most minutes long: an hour-old one is over
   await deleteRateLimitsBefore(db, new Date(now.getTime() - 3600 * 1000));
+  // portal sign-in links live 15 minutes; a day later they only take room
+  await deleteExpiredPortalRows(db, now, new Date(now.getTime() - 24 * 3600 * 1000));
   if (db.kind === 'pglite') await db.exec('VACUUM (ANALYZE)');
   return { sessions, idempotencyKeys };
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../platform/logger.ts';
 import type { Jobs } from './queue.ts';
 import { registerSlaJobs } from './sla-jobs.ts';
 import { registerEmailJobs } from './email-jobs.ts';
+import { registerPortalJobs } from './portal-jobs.ts';
 import { loadConfig, type Config } from '../platform/config.ts';
 import { loadSecretKey } from '../platform/crypto.ts';
 
@@ -39,6 +40,7 @@ export async function registerHandlers(jobs: Jobs, deps: WorkerDeps): Promise<vo
     })());
   await registerSlaJobs(jobs, { ...deps, jobs, mail: mailDeps });
   await registerEmailJobs(jobs, deps);
+  await registerPortalJobs(jobs, { ...deps, mail: mailDeps });
   if (deps.testJobs) await registerTestJobs(jobs, deps.db);
 }
 

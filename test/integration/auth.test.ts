@@ -118,10 +118,12 @@ describe(`auth (${DB_KIND})`, () => {
     it('all routes of the OpenAPI document but login answer 401 without credentials', async () => {
       const doc = (await t.request('GET', '/api/v1/openapi.json', { as: null })).json();
       const checked: string[] = [];
-      for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
+      for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, { security?: unknown[] }>>)) {
         for (const method of Object.keys(methods)) {
           const url = path.replace(/\{[^}]+\}/g, (m) => (m === '{slug}' ? 'support' : UUID));
           const isLogin = method === 'post' && url === '/api/v1/auth/login';
+          // documented as open to anyone (`security: []`): the customer portal's sign-in and web form
+          if (!isLogin && methods[method].security?.length === 0 && path.startsWith('/api/v1/portal/')) continue;
           const body = ['post', 'patch', 'put'].includes(method) ? {} : undefined;
           const res = await t.request(method.toUpperCase(), url, { as: null, body });
           if (isLogin) {

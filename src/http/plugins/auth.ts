@@ -31,7 +31,7 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * from our own pages. Both sides go through URL so that an explicit default
  * port ("Host: desk:80" against "Origin: http://desk") still compares equal.
  */
-function sameOrigin(req: FastifyRequest): boolean {
+export function sameOrigin(req: FastifyRequest): boolean {
   const origin = req.headers.origin ?? req.headers.referer;
   const host = req.headers.host;
   if (!origin || !host) return false;

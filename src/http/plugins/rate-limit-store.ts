@@ -3,6 +3,8 @@ import type { Db } from '../../db/client.ts';
 import { hitRateLimit } from '../../db/repositories/auth.ts';
 import type { Clock } from '../../platform/clock.ts';
 
+type RouteKey = { method?: unknown; url?: string; path?: string };
+
 /**
  * A @fastify/rate-limit store whose windows live in PostgreSQL, so that a
  * limit (say, 10 logins a minute per IP) holds across every Triage process on
@@ -21,8 +23,11 @@ export function databaseRateLimitStore(db: Db, clock: Clock): FastifyRateLimitSt
       );
     }
 
-    child(routeOptions: { method?: unknown; url?: string; path?: string }): FastifyRateLimitStore {
-      return new DatabaseStore(`${String(routeOptions.method)} ${routeOptions.url ?? routeOptions.path}`);
+    // typed as the route's options, but @fastify/rate-limit 11 passes its merged limit options with the route under `routeInfo`
+    // (reading only `url` gave every rate-limited route one shared key)
+    child(options: RouteKey & { routeInfo?: RouteKey }): FastifyRateLimitStore {
+      const route = options.routeInfo ?? options;
+      return new DatabaseStore(`${String(route.method)} ${route.url ?? route.path}`);
     }
   }
   return DatabaseStore as unknown as FastifyRateLimitStoreCtor;
