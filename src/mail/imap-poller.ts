@@ -1,6 +1,7 @@
 /**
  * One IMAP poller per IMAP mailbox (`imapflow`): connect, open the folder, ingest every unseen
- * message, and only after its ingest resolved mark it \Seen. Then IDLE when the server offers it
+ * message, and only after its ingest resolved mark it \Seen — and, when the mailbox names a
+ * `processedFolder`, move it there (created when missing). Then IDLE when the server offers it
  * (woken by a new message), or wait the poll interval, and do it again. Errors close the
  * connection and reconnect with backoff; a message whose ingest threw stays unseen, so the next
  * round takes it again. A message ingested but not yet marked seen (a crash between the two) is
@@ -23,6 +24,8 @@ export interface ImapAccount {
   password: string;
   /** the folder to read; INBOX when empty */
   folder?: string | null;
+  /** where committed messages are moved (created when missing); unset: they stay, marked \Seen */
+  processedFolder?: string | null;
 }
 
 export interface ImapPollerOptions {
@@ -34,7 +37,7 @@ export interface ImapPollerOptions {
   /** first reconnect delay in ms (doubles up to `maxBackoffMs`) */
   backoffMs?: number;
   maxBackoffMs?: number;
-  /** called after a message's ingest resolved and before it is marked \Seen (observability, tests) */
+  /** called after a message's ingest resolved and before it is marked \Seen or moved (observability, tests) */
   onIngested?: (info: { uid: number; outcome: IngestOutcome }) => void | Promise<void>;
 }
 
@@ -60,6 +63,9 @@ export function startImapPoller(opts: ImapPollerOptions): ImapPoller {
   const { account, deps, logger } = opts;
   const log = logger.child({ mailbox: account.address, imap: `${account.host}:${account.port}` });
   const folder = account.folder || 'INBOX';
+  const processed = account.processedFolder || undefined;
+  /** the processed folder is known to exist on this connection */
+  let folderReady = false;
   const backoffStart = opts.backoffMs ?? 1_000;
   const maxBackoff = opts.maxBackoffMs ?? 60_000;
   let stopped = false;
@@ -82,9 +88,35 @@ export function startImapPoller(opts: ImapPollerOptions): ImapPoller {
       await opts.onIngested?.({ uid, outcome });
       if (killed) return done;
       await c.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
+      // \Seen first: a crash before the move leaves a committed message read, never re-ingested
+      if (processed) await moveProcessed(c, uid, processed);
       done++;
     }
     return done;
+  }
+
+  /** Moves a committed message to the processed folder, creating the folder first (once per connection). */
+  async function moveProcessed(c: ImapFlow, uid: number, to: string): Promise<void> {
+    if (!folderReady) folderReady = await ensureFolder(c, to);
+    if (await c.messageMove(String(uid), to, { uid: true })) return;
+    // the folder may have been deleted behind our back: create it again and retry once
+    if ((await ensureFolder(c, to)) && (await c.messageMove(String(uid), to, { uid: true }))) return;
+    // committed and \Seen already, so nothing is lost or ingested twice: it just stays where it is
+    log.warn({ uid, folder: to }, 'imap: could not move a processed message; it stays, marked seen');
+  }
+
+  /** Creates the folder unless it exists; false (logged) when the server refuses and it is not there. */
+  async function ensureFolder(c: ImapFlow, to: string): Promise<boolean> {
+    try {
+      // an existing folder answers ALREADYEXISTS, which imapflow reports as `created: false`
+      await c.mailboxCreate(to);
+      return true;
+    } catch (err) {
+      // some servers refuse to CREATE an existing folder without saying ALREADYEXISTS
+      if ((await c.list()).some((f) => f.path === to)) return true;
+      log.warn({ err, folder: to }, 'imap: could not create the processed folder');
+      return false;
+    }
   }
 
   /** One connection's life: sync, then IDLE (or wait) until something arrives, until stopped or broken. */
@@ -114,6 +146,7 @@ export function startImapPoller(opts: ImapPollerOptions): ImapPoller {
       arrived = true;
       waiter.wake?.();
     });
+    folderReady = false;
     await c.connect();
     await c.mailboxOpen(folder);
     let backoffReset = false;

@@ -3,6 +3,7 @@
  * active IMAP mailbox. The list of IMAP mailboxes is re-read every IMAP_POLL_SECONDS, so a mailbox
  * added, changed or deactivated through the API is picked up without a restart.
  */
+import { readFile } from 'node:fs/promises';
 import type { Db } from '../db/client.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Config } from '../platform/config.ts';
@@ -12,6 +13,7 @@ import { attachmentStore, type FileStore } from '../platform/storage.ts';
 import { loadSecretKey } from '../platform/crypto.ts';
 import type { IngestDeps } from '../domain/email/ingest.ts';
 import { imapMailboxes } from '../domain/email/mailboxes.ts';
+import { publicBaseUrl } from '../domain/email/acknowledge.ts';
 import { startSmtpListener, type SmtpListener } from './smtp-listener.ts';
 import { startImapPoller, type ImapAccount, type ImapPoller } from './imap-poller.ts';
 
@@ -47,13 +49,20 @@ export async function startMail(deps: MailDeps): Promise<RunningMail> {
     store: deps.store ?? attachmentStore(config),
     secretKey: deps.secretKey ?? (await loadSecretKey(config)),
     spamdUrl: config.spamdUrl,
+    publicUrl: publicBaseUrl(config),
     log,
   };
 
   let smtp: SmtpListener | undefined;
   if (config.smtpPort !== undefined) {
-    smtp = await startSmtpListener({ host: config.smtpHost, port: config.smtpPort, maxBytes: config.smtpMaxBytes, deps: ingest, logger: log });
-    log.info({ host: config.smtpHost, port: smtp.port, maxBytes: config.smtpMaxBytes }, 'SMTP listener started');
+    // unreadable key or certificate files fail the start, like a port that cannot be bound
+    const tls = config.smtpTlsKey && config.smtpTlsCert
+      ? { key: await readFile(config.smtpTlsKey), cert: await readFile(config.smtpTlsCert) }
+      : undefined;
+    smtp = await startSmtpListener({
+      host: config.smtpHost, port: config.smtpPort, maxBytes: config.smtpMaxBytes, deps: ingest, logger: log, tls, requireTls: config.smtpRequireTls,
+    });
+    log.info({ host: config.smtpHost, port: smtp.port, maxBytes: config.smtpMaxBytes, starttls: !!tls, requireTls: config.smtpRequireTls }, 'SMTP listener started');
   }
 
   const pollers = new Map<string, { poller: ImapPoller; key: string }>();

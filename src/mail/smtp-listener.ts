@@ -1,7 +1,8 @@
 /**
  * The inbound SMTP listener (`smtp-server`): an MX-like endpoint for the mailbox addresses Triage
- * owns. It runs on loopback or behind a relay, so it asks for no authentication and offers no
- * STARTTLS. The one promise it makes to the sending MTA: 250 after DATA means the message is
+ * owns. It asks for no authentication; it offers STARTTLS only when given a key and certificate
+ * (SMTP_TLS_KEY, SMTP_TLS_CERT), and with `requireTls` refuses MAIL FROM with 530 until the client
+ * has upgraded. The one promise it makes to the sending MTA: 250 after DATA means the message is
  * committed (as a ticket, a comment, a suppressed/suspended entry, or a stored failure for replay);
  * anything else is a 4xx (retry later) or a 5xx (do not retry).
  */
@@ -21,6 +22,10 @@ export interface SmtpListenerOptions {
   logger: Logger;
   /** the name in the greeting and EHLO reply */
   name?: string;
+  /** PEM key and certificate chain: STARTTLS is offered (else it is not, and refused as a command) */
+  tls?: { key: Buffer | string; cert: Buffer | string };
+  /** refuse MAIL FROM (530) on a connection that has not issued STARTTLS; needs `tls` */
+  requireTls?: boolean;
 }
 
 export interface SmtpListener {
@@ -47,15 +52,23 @@ export async function startSmtpListener(opts: SmtpListenerOptions): Promise<Smtp
   const resolved = new WeakMap<SMTPServerSession, Map<string, string>>();
   const inflight = new Set<Promise<unknown>>();
 
+  if (opts.requireTls && !opts.tls) throw new Error('requireTls needs a TLS key and certificate');
   const server = new SMTPServer({
     name: opts.name,
     banner: 'Triage',
     authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
+    // without a key smtp-server would offer STARTTLS with its own built-in self-signed certificate
+    disabledCommands: opts.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+    ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert } : {}),
     size: opts.maxBytes,
     logger: false,
     // a client that just sent QUIT-less idles is cut after this; DATA of large messages is not affected
     socketTimeout: 60_000,
+
+    onMailFrom(_address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void) {
+      if (opts.requireTls && !session.secure) return callback(smtpError(530, '5.7.0 Must issue a STARTTLS command first'));
+      callback();
+    },
 
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void) {
       const rcpt = address.address.trim().toLowerCase();

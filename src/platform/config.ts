@@ -51,6 +51,11 @@ export interface Config {
   smtpHost: string;
   /** SMTP_MAX_BYTES: largest inbound message, in bytes (552 above). */
   smtpMaxBytes: number;
+  /** SMTP_TLS_KEY / SMTP_TLS_CERT: PEM files (private key, certificate chain); both set: the SMTP listener offers STARTTLS. */
+  smtpTlsKey?: string;
+  smtpTlsCert?: string;
+  /** SMTP_REQUIRE_TLS: refuse MAIL FROM (530) until the client has issued STARTTLS; needs SMTP_TLS_KEY and SMTP_TLS_CERT. */
+  smtpRequireTls: boolean;
   /** SPAMD_URL: `spamd://host:port` of SpamAssassin's spamd; every inbound message is checked when set. */
   spamdUrl?: string;
   /** IMAP_POLL_SECONDS: how often an IMAP mailbox without IDLE is polled, and how often the list of IMAP mailboxes is re-read. */
@@ -59,6 +64,8 @@ export interface Config {
   smtpOutboundUrl?: string;
   /** TRIAGE_SECRET_KEY: 32 bytes (base64 or hex) sealing mailbox passwords and signing reply addresses; unset: DATA_DIR/secret.key. */
   secretKey?: string;
+  /** PUBLIC_URL: the base URL people reach Triage at (e.g. https://help.example.com), no trailing slash; unset: the portal's links use the request's origin. */
+  publicUrl?: string;
 }
 
 function int(name: string, value: string | undefined, fallback: number): number {
@@ -107,6 +114,24 @@ function spamdUrl(value: string | undefined): string | undefined {
   return value.trim();
 }
 
+/** SMTP_TLS_KEY, SMTP_TLS_CERT, SMTP_REQUIRE_TLS: both files or neither; requiring TLS without them fails at start. */
+function smtpTls(env: NodeJS.ProcessEnv): Pick<Config, 'smtpTlsKey' | 'smtpTlsCert' | 'smtpRequireTls'> {
+  const key = env.SMTP_TLS_KEY?.trim() || undefined;
+  const cert = env.SMTP_TLS_CERT?.trim() || undefined;
+  const requireTls = bool(env.SMTP_REQUIRE_TLS, false);
+  if (!key !== !cert) throw new Error(`SMTP_TLS_KEY and SMTP_TLS_CERT must be set together (only ${key ? 'SMTP_TLS_KEY' : 'SMTP_TLS_CERT'} is set)`);
+  if (requireTls && !key) throw new Error('SMTP_REQUIRE_TLS needs SMTP_TLS_KEY and SMTP_TLS_CERT');
+  return { smtpTlsKey: key && resolve(key), smtpTlsCert: cert && resolve(cert), smtpRequireTls: requireTls };
+}
+
+/** PUBLIC_URL: an http(s) URL, checked at start; kept without its trailing slash. */
+function publicUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const v = value.trim().replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(v)) throw new Error(`PUBLIC_URL must be an http(s) URL like https://help.example.com, got "${value}"`);
+  return v;
+}
+
 /** Reads the configuration from the environment; throws with the variable's name on a bad value. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
@@ -137,9 +162,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpPort: env.SMTP_PORT ? int('SMTP_PORT', env.SMTP_PORT, 0) : undefined,
     smtpHost: env.SMTP_HOST || '127.0.0.1',
     smtpMaxBytes: int('SMTP_MAX_BYTES', env.SMTP_MAX_BYTES, 25 * 1024 * 1024),
+    ...smtpTls(env),
     spamdUrl: spamdUrl(env.SPAMD_URL),
     imapPollSeconds: seconds('IMAP_POLL_SECONDS', env.IMAP_POLL_SECONDS, 60, 1),
     smtpOutboundUrl: env.SMTP_OUTBOUND_URL?.trim() || undefined,
     secretKey: env.TRIAGE_SECRET_KEY?.trim() || undefined,
+    publicUrl: publicUrl(env.PUBLIC_URL),
   };
 }

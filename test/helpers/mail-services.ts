@@ -171,6 +171,16 @@ export async function startSpamd(opts: { children?: number } = {}): Promise<Spam
 // What the e-mail transport tests share: ingest deps for a test app, mailboxes through the API,
 // the inbound log, and a raw SMTP dialogue for the replies a library would hide.
 
+/** Polls `check` every 100 ms until it holds; returns how long that took, or throws naming `what` after timeoutMs. */
+export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (await check()) return Date.now() - started;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 /** The dependencies ingest needs, taken from a test app (its database, clock, jobs, store, key). */
 export async function ingestDepsFor(t: TestApp, opts: { spamdUrl?: string } = {}): Promise<IngestDeps> {
   return {

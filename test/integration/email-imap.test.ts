@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImapFlow } from 'imapflow';
 import pino from 'pino';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { createMailbox, inboundLog, ingestDepsFor, startDovecot, type Dovecot } from '../helpers/mail-services.ts';
+import { createMailbox, inboundLog, ingestDepsFor, startDovecot, waitUntil, type Dovecot } from '../helpers/mail-services.ts';
 import { startImapPoller, type ImapAccount, type ImapPoller } from '../../src/mail/imap-poller.ts';
 import { imapMailboxes } from '../../src/domain/email/mailboxes.ts';
 import type { IngestDeps } from '../../src/domain/email/ingest.ts';
@@ -42,15 +42,6 @@ async function flags(): Promise<{ seen: number[]; unseen: number[] }> {
   } finally {
     lock.release();
   }
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await check()) return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 const logFor = async (ids: string[]) => (await inboundLog(t)).filter((e) => ids.includes(e.messageId!));

@@ -12,7 +12,7 @@ export interface MailboxRow {
   name: string;
   group_slug: string | null;
   category: string | null;
-  inbound: { type: 'smtp' } | { type: 'imap'; host: string; port: number; secure: boolean; user: string; folder?: string };
+  inbound: { type: 'smtp' } | { type: 'imap'; host: string; port: number; secure: boolean; user: string; folder?: string; processedFolder?: string };
   inbound_password_enc: string | null;
   outbound: { host: string; port: number; secure: boolean; user?: string } | null;
   outbound_password_enc: string | null;

@@ -8,6 +8,7 @@
  */
 import { Liquid } from 'liquidjs';
 import type { Db } from '../../db/client.ts';
+import type { Config } from '../../platform/config.ts';
 import type { Jobs } from '../../jobs/queue.ts';
 import {
   bouncingAmong, claimAcknowledgement, countAutoMail, pickAutoResponse, setAcknowledgementMessage, ticketSlaDue,
@@ -32,7 +33,18 @@ export function validateTemplate(field: string, source: string): void {
   }
 }
 
+/** The base URL links in mail point to: PUBLIC_URL, else http://localhost:<PORT> (mail has no request to take an origin from). */
+export function publicBaseUrl(config: Pick<Config, 'publicUrl' | 'port'>): string {
+  return config.publicUrl ?? `http://localhost:${config.port}`;
+}
+
+/** Where the requester follows a ticket: the customer portal's page of it. */
+export function portalTicketUrl(baseUrl: string, number: number): string {
+  return `${baseUrl.replace(/\/+$/, '')}/portal/tickets/${number}`;
+}
+
 export interface AckVariables {
+  /** `url`: the ticket in the customer portal (present when the base URL is known) */
   ticket: { number: number; subject: string; status: string; priority: string; category: string; url?: string };
   requester: { name: string; email: string };
   sla: { responseDue: string | null; resolutionDue: string | null };
@@ -64,6 +76,8 @@ export async function acknowledgeNewTicket(
     requester: { name: string; email: string };
     mailbox: MailboxRow;
     automated: boolean;
+    /** the base URL of `ticket.url` (see publicBaseUrl); absent: templates see no `ticket.url` */
+    publicUrl?: string;
   },
   now: Date,
 ): Promise<'queued' | 'off' | 'automated' | 'no_template' | 'already' | 'rate_limited' | 'bouncing'> {
@@ -79,7 +93,7 @@ export async function acknowledgeNewTicket(
   if ((await countAutoMail(db, address, hourOf(now))) > AUTO_MAIL_PER_HOUR) return 'rate_limited';
   const due = await ticketSlaDue(db, a.ticket.id);
   const rendered = await renderAutoResponse(template, {
-    ticket: a.ticket,
+    ticket: { ...a.ticket, ...(a.publicUrl ? { url: portalTicketUrl(a.publicUrl, a.ticket.number) } : {}) },
     requester: { name: a.requester.name, email: address },
     sla: {
       responseDue: due?.response_due ? new Date(due.response_due).toISOString() : null,

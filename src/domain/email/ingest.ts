@@ -46,6 +46,8 @@ export interface IngestDeps {
   store: FileStore;
   secretKey: Buffer;
   spamdUrl?: string;
+  /** base URL of `ticket.url` in acknowledgements (PUBLIC_URL, see publicBaseUrl) */
+  publicUrl?: string;
   log?: Logger;
 }
 
@@ -273,7 +275,7 @@ async function commitMessage(
     const t = created;
     await acknowledgeNewTicket(db, deps.jobs, {
       ticket: { id: t.id, number: Number(t.number), subject: t.subject, status: t.status, priority: t.priority, category: t.category },
-      requester: { name: requester.name, email: requester.email }, mailbox, automated: c.automated,
+      requester: { name: requester.name, email: requester.email }, mailbox, automated: c.automated, publicUrl: deps.publicUrl,
     }, now);
     const logId = await log({ outcome: 'ticket_created', reason: followUpOf ? 'follow-up of a closed ticket' : null, ticketId, commentId: comment.id });
     return { outcome: 'ticket_created', ticketId, commentId: comment.id, logId };

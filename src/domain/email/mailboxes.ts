@@ -17,7 +17,11 @@ import { Errors } from '../errors.ts';
 
 export type InboundInput =
   | { type: 'smtp' }
-  | { type: 'imap'; host: string; port: number; secure: boolean; user: string; password?: string; folder?: string };
+  | {
+    type: 'imap'; host: string; port: number; secure: boolean; user: string; password?: string; folder?: string;
+    /** committed messages are moved here (created when missing) instead of only being marked seen */
+    processedFolder?: string | null;
+  };
 
 export interface OutboundInput {
   host: string;
@@ -61,7 +65,9 @@ export async function mailboxForRecipient(db: Db, address: string): Promise<{ id
 export async function imapMailboxes(
   db: Db,
   key: Buffer,
-): Promise<{ id: string; address: string; host: string; port: number; secure: boolean; user: string; password: string; folder: string }[]> {
+): Promise<{
+  id: string; address: string; host: string; port: number; secure: boolean; user: string; password: string; folder: string; processedFolder: string | null;
+}[]> {
   const rows = await listMailboxes(db, { activeOnly: true });
   return rows.flatMap((m) => {
     if (m.inbound.type !== 'imap') return [];
@@ -69,6 +75,7 @@ export async function imapMailboxes(
     return [{
       id: m.id, address: m.address, host: i.host, port: i.port, secure: i.secure, user: i.user,
       password: m.inbound_password_enc ? decryptSecret(m.inbound_password_enc, key) : '', folder: i.folder ?? 'INBOX',
+      processedFolder: i.processedFolder ?? null,
     }];
   });
 }
@@ -77,9 +84,19 @@ async function checkGroup(db: Db, group: string | null | undefined): Promise<voi
   if (group && !(await getGroupBySlug(db, group))) throw Errors.validation([{ path: 'group', message: `No group "${group}"` }]);
 }
 
+/** IMAP names INBOX case-insensitively (RFC 3501 §5.1); every other name is compared as written. */
+const sameFolder = (a: string, b: string) => a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
+
 function inboundRow(i: InboundInput): MailboxRow['inbound'] {
   if (i.type === 'smtp') return { type: 'smtp' };
-  return { type: 'imap', host: i.host, port: i.port, secure: i.secure, user: i.user, folder: i.folder ?? 'INBOX' };
+  const folder = i.folder ?? 'INBOX';
+  if (i.processedFolder && sameFolder(i.processedFolder, folder)) {
+    throw Errors.validation([{ path: 'inbound.processedFolder', message: `Must differ from the folder that is read ("${folder}")` }]);
+  }
+  return {
+    type: 'imap', host: i.host, port: i.port, secure: i.secure, user: i.user, folder,
+    ...(i.processedFolder ? { processedFolder: i.processedFolder } : {}),
+  };
 }
 
 function outboundRow(o: OutboundInput): NonNullable<MailboxRow['outbound']> {
@@ -156,7 +173,9 @@ export function presentMailbox(m: MailboxRow) {
     name: m.name,
     group: m.group_slug,
     category: m.category,
-    inbound: m.inbound.type === 'imap' ? { ...m.inbound, folder: m.inbound.folder ?? 'INBOX', hasPassword: m.inbound_password_enc !== null } : { type: 'smtp' as const },
+    inbound: m.inbound.type === 'imap'
+      ? { ...m.inbound, folder: m.inbound.folder ?? 'INBOX', processedFolder: m.inbound.processedFolder ?? null, hasPassword: m.inbound_password_enc !== null }
+      : { type: 'smtp' as const },
     outbound: m.outbound ? { ...m.outbound, user: m.outbound.user ?? null, hasPassword: m.outbound_password_enc !== null } : null,
     autoAcknowledge: m.auto_acknowledge,
     isActive: m.is_active,

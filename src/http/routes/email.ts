@@ -6,7 +6,7 @@ import { can, require } from '../../domain/auth/policies.ts';
 import type { Actor } from '../../domain/context.ts';
 import { createMailbox, deleteMailbox, presentMailbox, updateMailbox } from '../../domain/email/mailboxes.ts';
 import { deleteSuspended, ingestMessage, releaseSuspended, replayFailure, type IngestDeps } from '../../domain/email/ingest.ts';
-import { validateTemplate } from '../../domain/email/acknowledge.ts';
+import { publicBaseUrl, validateTemplate } from '../../domain/email/acknowledge.ts';
 import {
   deleteAutoResponse, emailOfComment, getAutoResponse, getMailbox, insertAutoResponse, listAutoResponses, listFailures, listInboundLog,
   listMailboxes, listSuspended, updateAutoResponse, type AutoResponseRow,
@@ -40,7 +40,7 @@ export async function emailRoutes(app: FastifyInstance, deps: Deps & { store: Fi
   const secretKey = () => (key ??= loadSecretKey(deps.config));
   const ingestDeps = async (): Promise<IngestDeps> => ({
     db: deps.db, clock: deps.clock, jobs: deps.jobs, store: deps.store, secretKey: await secretKey(), spamdUrl: deps.config.spamdUrl,
-    log: app.log as unknown as IngestDeps['log'],
+    publicUrl: publicBaseUrl(deps.config), log: app.log as unknown as IngestDeps['log'],
   });
 
   // --- mailboxes -------------------------------------------------------------------------

@@ -4,6 +4,9 @@ const Slug = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'A group slug: lower-case
 const Host = z.string().trim().min(1).max(255);
 const Port = z.number().int().min(1).max(65535);
 
+// an IMAP mailbox name: no control characters, no LIST wildcards
+const FolderName = z.string().trim().min(1).max(255).regex(/^[^\u0000-\u001f\u007f*%]+$/, 'A folder name without control characters, * or %');
+
 const SmtpInbound = z.strictObject({ type: z.literal('smtp') });
 const ImapInbound = z.strictObject({
   type: z.literal('imap'),
@@ -13,6 +16,7 @@ const ImapInbound = z.strictObject({
   user: z.string().min(1).max(320),
   password: z.string().min(1).max(1000).optional().describe('Write-only: never returned (hasPassword says whether one is stored)'),
   folder: z.string().min(1).max(255).optional(),
+  processedFolder: FolderName.nullable().optional().describe('After a message is committed it is moved here (created when missing) instead of only being marked seen'),
 });
 const OutboundSmtp = z.strictObject({
   host: Host,
@@ -42,7 +46,7 @@ export const Mailbox = z.object({
   category: z.string().nullable(),
   inbound: z.union([
     z.object({ type: z.literal('smtp') }),
-    z.object({ type: z.literal('imap'), host: z.string(), port: z.number(), secure: z.boolean(), user: z.string(), folder: z.string(), hasPassword: z.boolean() }),
+    z.object({ type: z.literal('imap'), host: z.string(), port: z.number(), secure: z.boolean(), user: z.string(), folder: z.string(), processedFolder: z.string().nullable(), hasPassword: z.boolean() }),
   ]),
   outbound: z.object({ host: z.string(), port: z.number(), secure: z.boolean(), user: z.string().nullable(), hasPassword: z.boolean() }).nullable(),
   autoAcknowledge: z.boolean(),
@@ -56,7 +60,7 @@ export const CreateAutoResponseBody = z.strictObject({
   mailbox: z.uuid().nullable().optional().describe('Only for this mailbox (absent: any)'),
   category: z.string().trim().min(1).max(100).nullable().optional().describe('Only for tickets of this category (absent: any)'),
   subject: z.string().min(1).max(500).describe('Liquid template'),
-  body: z.string().min(1).max(50_000).describe('Liquid template: ticket.{number,subject,status,priority,category}, requester.{name,email}, sla.{responseDue,resolutionDue}'),
+  body: z.string().min(1).max(50_000).describe('Liquid template: ticket.{number,subject,status,priority,category,url}, requester.{name,email}, sla.{responseDue,resolutionDue}'),
   isActive: z.boolean().optional(),
   position: z.number().int().min(0).max(1_000_000).optional(),
 });
