@@ -8,8 +8,10 @@ import { useLocation } from './lib/router';
 
 // the dashboard and its chart library load only when it is opened (the list's first load stays small)
 const Dashboard = lazy(() => import('./pages/Dashboard').then((m) => ({ default: m.Dashboard })));
+// the admin screens likewise (admins only; web/src/admin)
+const Admin = lazy(() => import('./admin/Admin').then((m) => ({ default: m.Admin })));
 
-/** The agent workspace: sign-in, then the ticket list (`/`), a ticket (`/tickets/:number`) or the dashboard (`/dashboard`). */
+/** The agent workspace: sign-in, then the ticket list (`/`), a ticket (`/tickets/:number`), the dashboard (`/dashboard`) or the admin screens (`/admin/*`). */
 export function App() {
   const [me, setMe] = useState<Agent | null | undefined>(undefined);
   const { path, search } = useLocation();
@@ -34,6 +36,7 @@ export function App() {
     <div className="app">
       <TopBar me={me} path={path} onChange={setMe} onSignOut={signOut} />
       {path === '/dashboard' ? <Suspense fallback={<div className="loading" aria-busy="true">Loading…</div>}><Dashboard /></Suspense>
+        : path === '/admin' || path.startsWith('/admin/') ? <Suspense fallback={<div className="loading" aria-busy="true">Loading…</div>}><Admin me={me} path={path} /></Suspense>
         : ticket ? <TicketPage key={ticket[1]} id={decodeURIComponent(ticket[1])} me={me} /> : <TicketList me={me} search={search} />}
     </div>
   );

@@ -5,6 +5,10 @@ import { lastListUrl, navigate } from '../lib/router';
 const PRESENCE: Presence[] = ['online', 'away', 'busy', 'offline'];
 
 const PAGES = [{ path: '/', label: 'Tickets' }, { path: '/dashboard', label: 'Dashboard' }];
+const ADMIN_PAGE = { path: '/admin', label: 'Admin' };
+
+/** The page of the top bar that `path` belongs to (the ticket list owns every other path). */
+const pageOf = (path: string) => (path === '/dashboard' ? '/dashboard' : path === '/admin' || path.startsWith('/admin/') ? '/admin' : '/');
 
 /** Always visible: home, the pages, the agent's presence switch (routing only gives tickets to online agents), sign-out. */
 export function TopBar({ me, path = '/', onChange, onSignOut }: { me: Agent; path?: string; onChange: (me: Agent) => void; onSignOut: () => void }) {
@@ -13,9 +17,9 @@ export function TopBar({ me, path = '/', onChange, onSignOut }: { me: Agent; pat
     <header className="topbar">
       <a href="/" className="brand" onClick={(e) => { e.preventDefault(); navigate('/'); }}>Triage</a>
       <nav className="pages" aria-label="Pages">
-        {PAGES.map((p) => (
+        {(me.role === 'admin' ? [...PAGES, ADMIN_PAGE] : PAGES).map((p) => (
           <a
-            key={p.path} href={p.path} aria-current={(p.path === '/dashboard' ? path === p.path : path !== '/dashboard') ? 'page' : undefined}
+            key={p.path} href={p.path} aria-current={pageOf(path) === p.path ? 'page' : undefined}
             onClick={(e) => { e.preventDefault(); navigate(p.path === '/' ? lastListUrl() : p.path); }}
           >{p.label}</a>
         ))}
