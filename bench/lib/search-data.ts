@@ -372,15 +372,19 @@ export async function seedSearch(db: Db, s: SearchSizes, o: { now: Date; log?: (
 
     // facts, from the rows (the triggers' definitions): first public agent reply, final resolution, done, pending, reopens
     await tx.query(
-      `INSERT INTO ticket_facts (ticket_id, created_at, first_response_at, resolved_at, done_at, pending_seconds, pending_since, reopen_count)
+      `INSERT INTO ticket_facts (ticket_id, created_at, first_response_at, resolved_at, done_at, pending_seconds, pending_since, reopen_count,
+                                 status, priority, category, assignee_id, group_id, source, tier)
        SELECT t.id, t.created_at, fr.at,
               CASE WHEN t.status IN ('resolved', 'closed') THEN t.resolved_at END,
               CASE WHEN t.status IN ('resolved', 'closed') THEN t.resolved_at WHEN t.status = 'cancelled' THEN t.updated_at END,
               CASE WHEN t.status IN ('resolved', 'closed') AND t.priority_score % 3 = 0
                    THEN floor(extract(epoch FROM t.resolved_at - t.created_at) * 0.2) ELSE 0 END,
               CASE WHEN t.status = 'pending' THEN t.updated_at END,
-              CASE WHEN t.status IN ('resolved', 'closed') AND t.priority_score % 29 = 0 THEN 1 ELSE 0 END
+              CASE WHEN t.status IN ('resolved', 'closed') AND t.priority_score % 29 = 0 THEN 1 ELSE 0 END,
+              t.status, t.priority, t.category, t.assignee_id, t.assignee_group_id, t.source, coalesce(rq.tier, o.tier, 'standard')
          FROM tickets t
+         JOIN requesters rq ON rq.id = t.requester_id
+         LEFT JOIN organizations o ON o.id = rq.organization_id
          LEFT JOIN (SELECT ticket_id, min(created_at) AS at FROM ticket_comments
                      WHERE author_type = 'agent' AND NOT is_internal GROUP BY ticket_id) fr ON fr.ticket_id = t.id`,
     );
@@ -388,8 +392,8 @@ export async function seedSearch(db: Db, s: SearchSizes, o: { now: Date; log?: (
 
     // the documents, in one statement, with the functions triage_reindex_ticket uses
     await tx.query(
-      `INSERT INTO ticket_search (ticket_id, public_vector, agent_vector)
-       SELECT t.id, d.doc || triage_comment_doc(c.pub), d.doc || triage_comment_doc(c.pub) || triage_comment_doc(c.internal)
+      `INSERT INTO ticket_search (ticket_id, public_vector, agent_vector, created_at)
+       SELECT t.id, d.doc || triage_comment_doc(c.pub), d.doc || triage_comment_doc(c.pub) || triage_comment_doc(c.internal), t.created_at
          FROM tickets t
          CROSS JOIN LATERAL (SELECT triage_ticket_doc(t.subject, t.description) AS doc) d
          LEFT JOIN (SELECT ticket_id,
@@ -448,8 +452,10 @@ export async function checkConsistency(db: Db, sample = 200): Promise<{ checked:
             count(*) FILTER (WHERE f.first_response_at IS DISTINCT FROM
               (SELECT min(c.created_at) FROM ticket_comments c WHERE c.ticket_id = s.id AND c.author_type = 'agent' AND NOT c.is_internal)
               OR f.created_at <> t.created_at
-              OR f.resolved_at IS DISTINCT FROM CASE WHEN t.status IN ('resolved','closed') THEN t.resolved_at END)::int AS facts,
-            count(*) FILTER (WHERE ts.agent_vector::text <> (
+              OR f.resolved_at IS DISTINCT FROM CASE WHEN t.status IN ('resolved','closed') THEN t.resolved_at END
+              OR (f.status, f.priority, f.category, f.assignee_id, f.group_id, f.source, f.tier)
+                 IS DISTINCT FROM (t.status, t.priority, t.category::text, t.assignee_id, t.assignee_group_id, t.source, triage_requester_tier(t.requester_id)))::int AS facts,
+            count(*) FILTER (WHERE ts.created_at <> t.created_at OR ts.agent_vector::text <> (
               triage_ticket_doc(t.subject, t.description)
               || triage_comment_doc((SELECT string_agg(left(c.content, 100000), E'\\n' ORDER BY c.seq) FROM ticket_comments c WHERE c.ticket_id = s.id AND NOT c.is_internal))
               || triage_comment_doc((SELECT string_agg(left(c.content, 100000), E'\\n' ORDER BY c.seq) FROM ticket_comments c WHERE c.ticket_id = s.id AND c.is_internal))

@@ -135,4 +135,46 @@ describe(`reports (${DB_KIND})`, () => {
     const c = await t.db.query<{ first_response_at: Date | null }>('SELECT first_response_at FROM ticket_facts WHERE ticket_id = $1', [ids.C]);
     expect(c.rows[0].first_response_at).toBeNull();
   });
+
+  it('keeps the dimensions and SLA outcomes on the facts in step with later changes to tickets, requesters and organizations', async () => {
+    // every fact against what the source rows say now (the definitions the report used to join for)
+    const drift = async () => (await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ticket_facts f JOIN tickets t ON t.id = f.ticket_id
+         JOIN requesters r ON r.id = t.requester_id LEFT JOIN organizations o ON o.id = r.organization_id
+         LEFT JOIN ticket_sla s ON s.ticket_id = t.id
+        WHERE (f.status, f.priority, f.category, f.assignee_id, f.group_id, f.source, f.tier)
+              IS DISTINCT FROM (t.status, t.priority, t.category::text, t.assignee_id, t.assignee_group_id, t.source, coalesce(r.tier, o.tier, 'standard'))
+           OR f.fr_outcome IS DISTINCT FROM triage_sla_outcome(t.id, 'first_response', s.targets)
+           OR f.res_outcome IS DISTINCT FROM triage_sla_outcome(t.id, 'resolution', s.targets)`,
+    )).rows[0].n;
+    expect(await drift()).toBe(0);
+    const c = (await ok('GET', `/api/v1/tickets/${ids.C}`)).json();
+    const org = (await ok('POST', '/api/v1/organizations', { name: `Facts Org ${Date.now()}`, tier: 'premium' }, t.admin)).json();
+    await ok('PATCH', `/api/v1/requesters/${c.requester.id}`, { organization: org.name }, t.admin);
+    await ok('PATCH', `/api/v1/tickets/${ids.C}`, { priority: 'critical', category: 'billing' });
+    await ok('POST', `/api/v1/tickets/${ids.C}/assign`, { agentId: agent.id });
+    expect(await drift()).toBe(0);
+    let r = await report('startDate=2026-02-02&endDate=2026-02-02');
+    expect(r.byTier.premium.total).toBe(1);
+    expect(r.byPriority.critical.total).toBe(1);
+    expect(r.byCategory.billing.total).toBe(2);
+    expect(r.byAgent[agent.id].total).toBe(2);
+    // the organization's tier moves its requesters' tickets (the requester has no tier of their own)
+    await ok('PATCH', `/api/v1/organizations/${org.id}`, { tier: 'enterprise' }, t.admin);
+    r = await report('startDate=2026-02-02&endDate=2026-02-02');
+    expect(r.byTier.enterprise.total).toBe(1);
+    expect(r.byTier.premium).toBeUndefined();
+    // a tier of the requester's own wins over the organization's
+    await ok('PATCH', `/api/v1/requesters/${c.requester.id}`, { tier: 'free' }, t.admin);
+    r = await report('startDate=2026-02-02&endDate=2026-02-02');
+    expect(r.byTier.free.total).toBe(1);
+    expect(await drift()).toBe(0);
+    // the SLA outcome of C's resolution target, breached and recorded, stays breached after a late resolve
+    at(13 * 60);
+    await ok('POST', `/api/v1/tickets/${ids.C}/resolve`, {});
+    await t.runJobs();
+    expect(await drift()).toBe(0);
+    r = await report('startDate=2026-02-02&endDate=2026-02-02');
+    expect(r.metrics.sla.resolution).toEqual({ met: 2, breached: 1, rate: 66.67 });
+  });
 });

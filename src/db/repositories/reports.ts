@@ -43,57 +43,71 @@ export interface ReportGroupRow {
 
 function filterSql(f: ReportFilter, params: unknown[]): string {
   const where = [`f.created_at >= $${params.push(f.start)}::timestamptz`, `f.created_at < $${params.push(f.end)}::timestamptz`];
-  if (f.agentId) where.push(`t.assignee_id = $${params.push(f.agentId)}::uuid`);
-  if (f.groupSlug) where.push(`t.assignee_group_id = (SELECT g.id FROM groups g WHERE g.slug = $${params.push(f.groupSlug)}::text)`);
-  return where.join(' AND ');
+  return [...where, ...scopeSql(f, params)].join(' AND ');
 }
 
-/** A target's outcome: breached when a breach was ever recorded or its state says so; met when it ended in time; else still running (null). */
-const targetOutcome = (target: string) => `CASE
-    WHEN EXISTS (SELECT 1 FROM sla_events e WHERE e.ticket_id = t.id AND e.target = '${target}' AND e.kind = 'breach') THEN 'breached'
-    ELSE (SELECT x->>'status' FROM jsonb_array_elements(s.targets) x WHERE x->>'target' = '${target}' AND x->>'status' IN ('met', 'breached') LIMIT 1)
-  END`;
+/** The agent/group scope, on the facts' copy of the ticket's current assignment. */
+function scopeSql(f: ReportFilter, params: unknown[]): string[] {
+  const scope: string[] = [];
+  if (f.agentId) scope.push(`f.assignee_id = $${params.push(f.agentId)}::uuid`);
+  if (f.groupSlug) scope.push(`f.group_id = (SELECT g.id FROM groups g WHERE g.slug = $${params.push(f.groupSlug)}::text)`);
+  return scope;
+}
+
+/** The report's dimensions and the base column each groups by. */
+const DIMENSIONS: [Exclude<ReportDimension, 'all'>, string][] = [
+  ['priority', 'priority'], ['category', 'category'], ['agent', 'assignee_id'],
+  ['group', 'assignee_group_id'], ['channel', 'source'], ['tier', 'tier'],
+];
+/**
+ * The dimensions each statement aggregates. Every grouping set sorts the period's rows once
+ * per median/p90 (a 90-day report over a million tickets sorts 160,000 rows ~20 times), so the
+ * sets are split over two statements that run at once on their own connections (on a server;
+ * PGlite runs them one after the other).
+ */
+const STATEMENTS: (ReportDimension)[][] = [['all', 'priority', 'category', 'agent'], ['group', 'channel', 'tier']];
 
 /**
- * The report's aggregates for every dimension at once (GROUPING SETS), read
- * from ticket_facts (first public agent reply, final resolution, pending time,
- * reopens), ticket_sla (targets, business minutes) and sla_events — never
- * from comments or history.
+ * The report's aggregates for every dimension (GROUPING SETS), read from
+ * ticket_facts alone (first public agent reply, final resolution, pending time,
+ * reopens, the dimensions and SLA outcomes, migration 0012) — never from
+ * comments, history or the tickets.
  */
 export async function reportGroups(db: Db, f: ReportFilter): Promise<ReportGroupRow[]> {
-  const params: unknown[] = [];
-  const where = filterSql(f, params);
-  const excl = `$${params.push(f.excludePending)}::boolean`;
-  // JIT off for this statement: at 160,000 tickets (90 days of a million) PostgreSQL spent
-  // ~0.3 s compiling its expressions and ran slower with them than without (bench:search)
-  return db.transaction(async (tx) => {
-    await tx.query('SET LOCAL jit = off');
-    return reportGroupsQuery(tx, where, excl, params);
-  });
+  const parts = await Promise.all(STATEMENTS.map((dims) => {
+    const params: unknown[] = [];
+    const where = filterSql(f, params);
+    const excl = `$${params.push(f.excludePending)}::boolean`;
+    // JIT off: at 160,000 tickets (90 days of a million) PostgreSQL spent ~0.3 s compiling
+    // the expressions and ran slower with them than without (bench:search)
+    return db.transaction(async (tx) => {
+      await tx.query('SET LOCAL jit = off');
+      return reportGroupsQuery(tx, dims, where, excl, params);
+    });
+  }));
+  return parts.flat();
 }
 
-async function reportGroupsQuery(db: Db, where: string, excl: string, params: unknown[]): Promise<ReportGroupRow[]> {
+async function reportGroupsQuery(db: Db, dims: ReportDimension[], where: string, excl: string, params: unknown[]): Promise<ReportGroupRow[]> {
+  const grouped = DIMENSIONS.filter(([d]) => dims.includes(d));
+  const sets = [...(dims.includes('all') ? ['()'] : []), ...grouped.map(([, col]) => `(${col})`)];
+  // a column outside this statement's sets is a NULL of its type (GROUPING() takes grouped columns only)
+  const column = (col: string, type: string) => (grouped.some(([, c]) => c === col) ? col : `NULL::${type} AS ${col}`);
   const r = await db.query<ReportGroupRow>(
     `WITH base AS (
-       SELECT t.status, t.priority, t.category, t.assignee_id, t.assignee_group_id, t.source,
-              coalesce(rq.tier, o.tier, 'standard') AS tier, f.reopen_count, f.resolved_at,
-              extract(epoch FROM f.first_response_at - f.created_at) / 60 AS frt,
-              CASE WHEN f.first_response_at IS NOT NULL THEN
-                (SELECT (x->>'elapsedMinutes')::float8 FROM jsonb_array_elements(s.targets) x
-                  WHERE x->>'target' = 'first_response' AND x->>'stoppedAt' IS NOT NULL LIMIT 1) END AS frt_business,
+       SELECT f.status, f.priority, f.category, f.assignee_id, f.group_id AS assignee_group_id, f.source, f.tier,
+              f.reopen_count, f.resolved_at,
+              date_part('epoch', f.first_response_at - f.created_at) / 60 AS frt,
+              CASE WHEN f.first_response_at IS NOT NULL THEN f.frt_business_minutes END AS frt_business,
               CASE WHEN f.resolved_at IS NOT NULL THEN
-                (extract(epoch FROM f.resolved_at - f.created_at) - CASE WHEN ${excl} THEN f.pending_seconds ELSE 0 END) / 60 END AS rt,
-              ${targetOutcome('first_response')} AS fr, ${targetOutcome('next_response')} AS nr, ${targetOutcome('resolution')} AS res
+                (date_part('epoch', f.resolved_at - f.created_at) - CASE WHEN ${excl} THEN f.pending_seconds ELSE 0 END) / 60 END AS rt,
+              f.fr_outcome AS fr, f.nr_outcome AS nr, f.res_outcome AS res
          FROM ticket_facts f
-         JOIN tickets t ON t.id = f.ticket_id
-         JOIN requesters rq ON rq.id = t.requester_id
-         LEFT JOIN organizations o ON o.id = rq.organization_id
-         LEFT JOIN ticket_sla s ON s.ticket_id = t.id
         WHERE ${where}),
      g AS (
-       SELECT priority, category, assignee_id, assignee_group_id, source, tier,
-              GROUPING(priority) AS gp, GROUPING(category) AS gc, GROUPING(assignee_id) AS ga,
-              GROUPING(assignee_group_id) AS gg, GROUPING(source) AS gs, GROUPING(tier) AS gt,
+       SELECT ${column('priority', 'text')}, ${column('category', 'text')}, ${column('assignee_id', 'uuid')},
+              ${column('assignee_group_id', 'uuid')}, ${column('source', 'text')}, ${column('tier', 'text')},
+              CASE ${grouped.map(([d, col]) => `WHEN GROUPING(${col}) = 0 THEN '${d}'`).join(' ')} ELSE 'all' END AS dim,
               count(*)::int AS total,
               count(*) FILTER (WHERE status = 'new')::int AS new,
               count(*) FILTER (WHERE status IN ('open', 'in_progress'))::int AS open,
@@ -114,10 +128,8 @@ async function reportGroupsQuery(db: Db, where: string, excl: string, params: un
               count(*) FILTER (WHERE nr = 'met')::int AS nr_met, count(*) FILTER (WHERE nr = 'breached')::int AS nr_breached,
               count(*) FILTER (WHERE res = 'met')::int AS res_met, count(*) FILTER (WHERE res = 'breached')::int AS res_breached
          FROM base
-        GROUP BY GROUPING SETS ((), (priority), (category), (assignee_id), (assignee_group_id), (source), (tier)))
-     SELECT CASE WHEN gp = 0 THEN 'priority' WHEN gc = 0 THEN 'category' WHEN ga = 0 THEN 'agent' WHEN gg = 0 THEN 'group'
-                 WHEN gs = 0 THEN 'channel' WHEN gt = 0 THEN 'tier' ELSE 'all' END AS dim,
-            coalesce(g.priority, g.category, g.assignee_id::text, grp.slug, g.source, g.tier) AS key,
+        GROUP BY GROUPING SETS (${sets.join(', ')}))
+     SELECT coalesce(g.priority, g.category, g.assignee_id::text, grp.slug, g.source, g.tier) AS key,
             a.name AS label, g.*
        FROM g LEFT JOIN agents a ON a.id = g.assignee_id LEFT JOIN groups grp ON grp.id = g.assignee_group_id`,
     params,
@@ -132,14 +144,6 @@ export interface DailyRow {
   done: number;
 }
 
-/** The agent/group scope of the daily counts (the ticket's current assignment). */
-function dailyScope(f: ReportFilter, params: unknown[]): { join: string; and: string } {
-  const scope: string[] = [];
-  if (f.agentId) scope.push(`t.assignee_id = $${params.push(f.agentId)}::uuid`);
-  if (f.groupSlug) scope.push(`t.assignee_group_id = (SELECT g.id FROM groups g WHERE g.slug = $${params.push(f.groupSlug)}::text)`);
-  return scope.length ? { join: 'JOIN tickets t ON t.id = f.ticket_id', and: ` AND ${scope.join(' AND ')}` } : { join: '', and: '' };
-}
-
 /**
  * Per local day: tickets created, finally resolved, and leaving the backlog
  * (resolved or cancelled). `days` are the local dates with their [start, end)
@@ -151,22 +155,22 @@ export async function reportDaily(
   days: { date: string; start: Date; end: Date }[],
 ): Promise<{ rows: DailyRow[]; backlogAtStart: number }> {
   const params: unknown[] = [days.map((d) => d.date), days.map((d) => d.start), days.map((d) => d.end)];
-  const { join, and } = dailyScope(f, params);
+  const scope = scopeSql(f, params).map((c) => ` AND ${c}`).join('');
   const rows = await db.query<DailyRow>(
     `SELECT d.date,
-            (SELECT count(*) FROM ticket_facts f ${join} WHERE f.created_at >= d.s AND f.created_at < d.e${and})::int AS created,
-            (SELECT count(*) FROM ticket_facts f ${join} WHERE f.resolved_at >= d.s AND f.resolved_at < d.e${and})::int AS resolved,
-            (SELECT count(*) FROM ticket_facts f ${join} WHERE f.done_at >= d.s AND f.done_at < d.e${and})::int AS done
+            (SELECT count(*) FROM ticket_facts f WHERE f.created_at >= d.s AND f.created_at < d.e${scope})::int AS created,
+            (SELECT count(*) FROM ticket_facts f WHERE f.resolved_at >= d.s AND f.resolved_at < d.e${scope})::int AS resolved,
+            (SELECT count(*) FROM ticket_facts f WHERE f.done_at >= d.s AND f.done_at < d.e${scope})::int AS done
        FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS d(date, s, e)
       ORDER BY d.s`,
     params,
   );
   // backlog at an instant = created before it − done before it (a done ticket was created before it was done)
   const startParams: unknown[] = [days[0]?.start ?? f.start];
-  const s0 = dailyScope(f, startParams);
+  const s0 = scopeSql(f, startParams).map((c) => ` AND ${c}`).join('');
   const backlog = await db.query<{ n: number }>(
-    `SELECT ((SELECT count(*) FROM ticket_facts f ${s0.join} WHERE f.created_at < $1::timestamptz${s0.and})
-           - (SELECT count(*) FROM ticket_facts f ${s0.join} WHERE f.done_at < $1::timestamptz${s0.and}))::int AS n`,
+    `SELECT ((SELECT count(*) FROM ticket_facts f WHERE f.created_at < $1::timestamptz${s0})
+           - (SELECT count(*) FROM ticket_facts f WHERE f.done_at < $1::timestamptz${s0}))::int AS n`,
     startParams,
   );
   return { rows: rows.rows, backlogAtStart: backlog.rows[0].n };

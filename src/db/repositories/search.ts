@@ -157,6 +157,28 @@ export const RANKED_CANDIDATES = 500;
 /** Beyond this many expected matches the count is not run: the planner's estimate is the answer. */
 const ESTIMATE_ONLY_ABOVE = 5 * CAP;
 
+/**
+ * How long an exact count may take (PostgreSQL server only: PGlite has no statement timeout).
+ * Filters combined with a word of middling frequency can match a few thousand of a million
+ * tickets that only a probe of every filtered ticket's document (or a lookup of every text
+ * match's ticket) finds — seconds (bench:search); past this the estimate answers instead.
+ */
+export const COUNT_BUDGET_MS = 100;
+
+/** Runs a count under a statement timeout; undefined when the timeout cut it. */
+async function countWithin(db: Db, sql: string, params: unknown[], budgetMs: number): Promise<number | undefined> {
+  if (db.kind !== 'postgres') return (await db.query<{ n: number }>(sql, params)).rows[0].n;
+  try {
+    return await db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(budgetMs))}`);
+      return (await tx.query<{ n: number }>(sql, params)).rows[0].n;
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === '57014') return undefined; // query_canceled
+    throw err;
+  }
+}
+
 /** A relevance cursor key: ts_rank_cd's float4 as PostgreSQL prints it (shortest exact). */
 const RANK_RE = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i;
 
@@ -178,17 +200,21 @@ export async function searchTickets(
   const params: unknown[] = [];
   const sortBy: SearchSortBy = o.sortBy === 'relevance' && !q.text ? 'createdAt' : o.sortBy;
   const byRelevance = sortBy === 'relevance';
-  // by relevance the text is matched in the candidates' CTE (EXISTS), else on the joined document
-  const compiled = compileSearch(q, scope, params, { textAlias: q.text && !byRelevance ? 'ts' : undefined });
+  // the text is matched on the document (joined, or the candidates' own table by relevance)
+  const compiled = compileSearch(q, scope, params, { textAlias: q.text ? 'ts' : undefined });
   let from = `FROM tickets t${q.text ? ' JOIN ticket_search ts ON ts.ticket_id = t.id' : ''}`;
   let candidates = '';
   if (byRelevance) {
     // Ranking every match costs a document read per match (seconds for a common word in a
-    // million tickets): rank the newest RANKED_CANDIDATES matches only. The planner finds them
-    // by walking tickets newest first (common words) or from the GIN index (rare ones).
+    // million tickets): rank the newest RANKED_CANDIDATES matches only. The documents carry
+    // their ticket's creation (migration 0012), so the planner finds the newest matches in
+    // ticket_search alone — walking its creation index for common words, from the GIN index for
+    // rare ones — and visits a ticket only when there are filters to check.
+    const textOnly = compiled.where.length === 1;
     candidates = `candidates AS MATERIALIZED (
-      SELECT t.id FROM tickets t WHERE ${compiled.where.join(' AND ')}
-      ORDER BY t.created_at DESC, t.id DESC LIMIT ${RANKED_CANDIDATES}),`;
+      SELECT ts.ticket_id AS id FROM ticket_search ts${textOnly ? '' : ' JOIN tickets t ON t.id = ts.ticket_id'}
+       WHERE ${compiled.where.join(' AND ')}
+       ORDER BY ts.created_at DESC, ts.ticket_id DESC LIMIT ${RANKED_CANDIDATES}),`;
     // named t: the ordering and the keyset below name t.id, and nothing else of the ticket is needed to rank
     from = 'FROM candidates t JOIN ticket_search ts ON ts.ticket_id = t.id';
   }
@@ -201,6 +227,8 @@ export async function searchTickets(
     cast = 'real';
   } else {
     ({ expr, text, cast } = SORT_KEYS[sortBy]);
+    // newest or oldest matches first: in the documents' own creation order (the same instant as the ticket's)
+    if (q.text && sortBy === 'createdAt') [expr, text] = [expr.replaceAll('t.created_at', 'ts.created_at'), text.replaceAll('t.created_at', 'ts.created_at')];
   }
   // relevance desc: best first; priority and SLA due desc: most urgent first (as /tickets)
   const ascending = (o.sortOrder === 'asc') !== (sortBy === 'priority' || sortBy === 'slaDue');
@@ -243,9 +271,12 @@ export async function searchTickets(
  * How many tickets match: exact up to 10,000 (a count that stops at 10,001
  * rows), beyond that the planner's estimate (never below 10,001), flagged.
  * When the planner expects more than 50,000 matches the count is not run at
- * all and its estimate is the (flagged) answer.
+ * all and its estimate is the (flagged) answer; on a PostgreSQL server a count
+ * that runs past its time budget is abandoned the same way.
  */
-export async function countMatches(db: Db, q: SearchQuery, scope: SearchScope, cap = CAP): Promise<{ total: number; isEstimate: boolean }> {
+export async function countMatches(
+  db: Db, q: SearchQuery, scope: SearchScope, cap = CAP, budgetMs = COUNT_BUDGET_MS,
+): Promise<{ total: number; isEstimate: boolean }> {
   const params: unknown[] = [];
   const { where, tsquery, vector } = compileSearch(q, scope, params);
   // free text alone: count the documents (one per ticket) without visiting the tickets
@@ -261,7 +292,9 @@ export async function countMatches(db: Db, q: SearchQuery, scope: SearchScope, c
   // visits and tells nothing the estimate does not: answer with the estimate straight away
   const expected = await estimate();
   if (expected > ESTIMATE_ONLY_ABOVE) return { total: expected, isEstimate: true };
-  const n = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${body} LIMIT ${cap + 1}) x`, params)).rows[0].n;
+  const n = await countWithin(db, `SELECT count(*)::int AS n FROM (${body} LIMIT ${cap + 1}) x`, params, budgetMs);
+  // over its time budget the count is abandoned: the planner's estimate answers, flagged
+  if (n === undefined) return { total: expected, isEstimate: true };
   if (n <= cap) return { total: n, isEstimate: false };
   return { total: Math.max(cap + 1, expected), isEstimate: true };
 }
