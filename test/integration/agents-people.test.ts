@@ -440,3 +440,57 @@ describe(`password change ends other sessions (${DB_KIND})`, () => {
     await signIn(agent.email, 'reset by the admin');
   });
 });
+
+describe(`deactivating an agent (${DB_KIND})`, () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => t.close());
+
+  it('signs them out, refuses their token, returns their open tickets to the queue for others, and only admins do it', async () => {
+    expect((await t.request('POST', '/api/v1/groups', { body: { slug: 'support', name: 'Support' } })).statusCode).toBe(201);
+    const leaver = await t.makeAgent({ groups: ['support'], status: 'online', maxConcurrentTickets: 5 });
+    const created = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await t.request('POST', '/api/v1/tickets', { body: ticketBody() });
+      expect(res.statusCode, res.body).toBe(201);
+      created.push(res.json());
+    }
+    expect(created.map((x) => x.assignee?.id)).toEqual([leaver.id, leaver.id]);
+    const login = await t.request('POST', '/api/v1/auth/login', { as: null, body: { email: leaver.email, password: leaver.password } });
+    const cookie = String(login.headers['set-cookie']).split(';')[0];
+    const colleague = await t.makeAgent({ groups: ['support'], status: 'online', maxConcurrentTickets: 5 });
+    const supervisor = await t.makeAgent({ role: 'supervisor' });
+
+    const bySupervisor = await t.request('PATCH', `/api/v1/agents/${leaver.id}`, { as: supervisor, body: { active: false } });
+    expect(bySupervisor.statusCode).toBe(403);
+    const res = await t.request('PATCH', `/api/v1/agents/${leaver.id}`, { body: { active: false } });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ active: false, status: 'offline' });
+
+    expect((await t.request('GET', '/api/v1/me', { as: leaver })).statusCode).toBe(401);
+    expect((await t.request('GET', '/api/v1/me', { as: null, headers: { cookie } })).statusCode).toBe(401);
+    expect((await t.request('POST', '/api/v1/auth/login', { as: null, body: { email: leaver.email, password: leaver.password } })).statusCode).toBe(401);
+    for (const ticket of created) {
+      const now = (await t.request('GET', `/api/v1/tickets/${ticket.id}`)).json();
+      expect(now.assignee?.id).toBe(colleague.id);
+    }
+    const listed = (await t.request('GET', '/api/v1/agents?limit=100')).json().agents.map((a: { id: string }) => a.id);
+    expect(listed).not.toContain(leaver.id);
+    const all = (await t.request('GET', '/api/v1/agents?limit=100&includeInactive=true')).json().agents;
+    expect(all.find((a: { id: string }) => a.id === leaver.id)).toMatchObject({ active: false });
+
+    // reactivated: they can sign in again, and come back offline
+    const back = await t.request('PATCH', `/api/v1/agents/${leaver.id}`, { body: { active: true } });
+    expect(back.json()).toMatchObject({ active: true, status: 'offline' });
+    expect((await t.request('POST', '/api/v1/auth/login', { as: null, body: { email: leaver.email, password: leaver.password } })).statusCode).toBe(200);
+  });
+
+  it('refuses to deactivate the last active admin, naming the field', async () => {
+    const res = await t.request('PATCH', `/api/v1/agents/${t.admin.id}`, { body: { active: false } });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().errors).toEqual([{ path: 'active', message: 'last admin' }]);
+    expect((await t.request('GET', '/api/v1/me')).statusCode).toBe(200);
+  });
+});

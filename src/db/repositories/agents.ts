@@ -49,9 +49,9 @@ export async function findAgentByEmail(db: Db, email: string): Promise<AgentRow 
 
 export async function listAgents(
   db: Db,
-  f: { role?: AgentRole; status?: Presence; group?: string; limit: number; offset: number },
+  f: { role?: AgentRole; status?: Presence; group?: string; includeInactive?: boolean; limit: number; offset: number },
 ): Promise<{ rows: AgentRow[]; total: number }> {
-  const where: string[] = ['a.active'];
+  const where: string[] = f.includeInactive ? ['true'] : ['a.active'];
   const params: unknown[] = [];
   if (f.role) where.push(`a.role = $${params.push(f.role)}`);
   if (f.status) where.push(`a.status = $${params.push(f.status)}`);
@@ -93,10 +93,11 @@ export async function lockActiveAdmins(db: Db): Promise<string[]> {
 export async function updateAgent(
   db: Db,
   id: string,
-  patch: Partial<{ name: string; email: string; role: AgentRole; skills: string[]; maxConcurrentTickets: number; status: Presence }>,
+  patch: Partial<{ name: string; email: string; role: AgentRole; skills: string[]; maxConcurrentTickets: number; status: Presence; active: boolean }>,
   now: Date,
 ): Promise<'ok' | 'email_taken'> {
   const columns: Record<string, string> = {
+    active: 'active',
     name: 'name',
     email: 'email',
     role: 'role',

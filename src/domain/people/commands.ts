@@ -86,7 +86,7 @@ export async function createAgent(ctx: Ctx, input: AgentInput): Promise<AgentRow
 export async function updateAgent(
   ctx: Ctx,
   id: string,
-  patch: Partial<AgentInput>,
+  patch: Partial<AgentInput> & { active?: boolean },
   opts: { currentSessionToken?: string } = {},
 ): Promise<AgentRow> {
   const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
@@ -104,11 +104,15 @@ export async function updateAgent(
       throw Errors.forbidden('Only admins change roles and e-mail addresses.');
     }
     if (patch.password && !self && !can.administer(ctx.actor)) throw Errors.forbidden('Only admins set other agents’ passwords.');
-    if (target.role === 'admin' && patch.role !== undefined && patch.role !== 'admin') {
+    if (patch.active !== undefined && patch.active !== target.active && !can.administer(ctx.actor)) {
+      throw Errors.forbidden('Only admins deactivate and reactivate agents.');
+    }
+    const deactivating = patch.active === false && target.active;
+    if (target.role === 'admin' && ((patch.role !== undefined && patch.role !== 'admin') || deactivating)) {
       // Locks every admin row, so two admins demoting each other at once cannot both succeed.
       const admins = await lockActiveAdmins(db);
       if (admins.filter((a) => a !== id).length === 0) {
-        throw Errors.conflict('agent.last_admin', 'This is the only admin; make another agent an admin first.', [{ path: 'role', message: 'last admin' }]);
+        throw Errors.conflict('agent.last_admin', 'This is the only admin; make another agent an admin first.', [{ path: deactivating ? 'active' : 'role', message: 'last admin' }]);
       }
     }
     const now = ctx.clock.now();
@@ -121,7 +125,9 @@ export async function updateAgent(
         role: patch.role,
         skills: patch.skills ? normalizeSkills(patch.skills) : undefined,
         maxConcurrentTickets: patch.maxConcurrentTickets,
-        status: patch.status,
+        // a deactivated agent is offline: never routed, not shown as available
+        status: deactivating ? 'offline' : patch.status,
+        active: patch.active,
       },
       now,
     );
@@ -134,9 +140,15 @@ export async function updateAgent(
       const keep = ctx.actor.id === id && opts.currentSessionToken ? digest(opts.currentSessionToken) : null;
       await deleteSessionsOfAgent(db, id, keep);
     }
+    if (deactivating) {
+      // gone: signed out everywhere (sessions; tokens are refused while inactive), and their open
+      // tickets go back to their queues, where routing gives them to someone else
+      await deleteSessionsOfAgent(db, id, null);
+      await returnTicketsToQueue(db, now, id, SYSTEM_ACTOR);
+    }
     const after = (await getAgent(db, id))!;
     drain = routingMayHaveWork(target, after);
-    if (target.status !== 'offline' && after.status === 'offline') {
+    if (!deactivating && target.status !== 'offline' && after.status === 'offline') {
       const routing = withDefaults(DEFAULT_ROUTING_SETTINGS, await getSetting(db, 'routing'));
       if (routing.returnTicketsOnOffline && routing.enabled) await returnTicketsToQueue(db, now, id, SYSTEM_ACTOR);
     }

@@ -16,6 +16,7 @@ export function presentAgent(a: AgentRow) {
     maxConcurrentTickets: a.max_concurrent_tickets,
     currentTickets: a.current_tickets ?? 0,
     status: a.status,
+    active: a.active,
     lastActiveAt: iso(a.last_active_at),
     createdAt: iso(a.created_at)!,
     updatedAt: iso(a.updated_at)!,

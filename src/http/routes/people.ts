@@ -31,12 +31,15 @@ export async function peopleRoutes(app: FastifyInstance, deps: Deps) {
   r.get('/agents', {
     schema: {
       tags: ['agents'], summary: 'List agents',
-      querystring: z.strictObject({ role: Role.optional(), status: Presence.optional(), group: z.string().max(100).optional(), ...Pagination }),
+      querystring: z.strictObject({
+        role: Role.optional(), status: Presence.optional(), group: z.string().max(100).optional(),
+        includeInactive: z.enum(['true', 'false']).optional().describe('true: deactivated agents too'), ...Pagination,
+      }),
       response: { 200: page('agents', Agent), ...problems(400, 401) },
     },
   }, async (req) => {
-    const { page: p, limit, ...f } = req.query;
-    const { rows, total } = await listAgents(deps.db, { ...f, limit, offset: (p - 1) * limit });
+    const { page: p, limit, includeInactive, ...f } = req.query;
+    const { rows, total } = await listAgents(deps.db, { ...f, includeInactive: includeInactive === 'true', limit, offset: (p - 1) * limit });
     return { agents: rows.map(presentAgent), total, page: p, totalPages: Math.ceil(total / limit) };
   });
 

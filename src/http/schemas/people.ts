@@ -16,6 +16,7 @@ export const Agent = z.object({
   maxConcurrentTickets: z.number().int(),
   currentTickets: z.number().int(),
   status: Presence,
+  active: z.boolean().describe('false: deactivated (cannot sign in, never routed)'),
   lastActiveAt: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -31,7 +32,10 @@ export const CreateAgentBody = z.strictObject({
   status: Presence.optional(),
   password: Password.optional(),
 });
-export const UpdateAgentBody = CreateAgentBody.partial();
+export const UpdateAgentBody = CreateAgentBody.partial().extend({
+  /** false deactivates (admins only): signed out everywhere, tokens refused, open tickets back to the queue, never routed; true reactivates */
+  active: z.boolean().optional(),
+});
 
 export const Group = z.object({
   id: z.uuid(),
