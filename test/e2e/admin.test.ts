@@ -356,4 +356,29 @@ describe('admin screens (Chromium)', () => {
       await v.context.close();
     }
   });
+
+  it('deactivates a leaver (confirmed in the page): signed out, shown greyed, and reactivated', async () => {
+    const bo = await newSession(browser);
+    try {
+      await signIn(bo.page, server.url, BO);
+      await s.page.goto(`${server.url}/admin/agents`);
+      const row = s.page.locator(`tr[data-agent="${BO.email}"]`);
+      await row.getByRole('button', { name: `Deactivate ${BO.name}` }).click();
+      await row.getByRole('button', { name: 'Yes, deactivate' }).click();
+      await saved(`${BO.name} deactivated.`).waitFor();
+      await row.filter({ hasText: '(deactivated)' }).waitFor();
+      expect(await row.getAttribute('class')).toContain('inactive');
+      const all = (await server.api.request('GET', '/api/v1/agents?includeInactive=true&limit=100')).body.agents as { email: string; active: boolean }[];
+      expect(all.find((a) => a.email === BO.email)).toMatchObject({ active: false });
+      // Bo's open session is over: the next API call is refused and the page falls back to sign-in
+      await bo.page.reload();
+      await bo.page.getByLabel('Password').waitFor();
+      await screenshot(s.page, 'admin-agent-deactivated');
+      await row.getByRole('button', { name: `Reactivate ${BO.name}` }).click();
+      await saved(`${BO.name} reactivated.`).waitFor();
+      await signIn(bo.page, server.url, BO);
+    } finally {
+      await bo.context.close();
+    }
+  });
 });

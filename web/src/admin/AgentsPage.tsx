@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api } from '../api/client';
-import { AdminForm, AdminTable, CheckList, EditorButtons, Field, ListActions, LoadProblem, numberOrUndefined, splitList, useEditing, useLoad, useSave } from './form';
+import { AdminForm, AdminTable, CheckList, ConfirmButton, EditorButtons, Field, ListActions, LoadProblem, numberOrUndefined, splitList, useEditing, useLoad, useSave } from './form';
 import { PRESENCE, ROLES, type AgentRow, type CreateAgent, type GroupRow } from './types';
 
 interface Draft {
@@ -23,21 +23,34 @@ export function agentBody(d: Draft): CreateAgent {
   };
 }
 
-/** Agents: who they are, their role, groups, skills and capacity (how many open tickets routing gives them at most). */
+/**
+ * Agents: who they are, their role, groups, skills and capacity (how many open tickets routing gives
+ * them at most). A leaver is deactivated, not deleted: signed out, tokens refused, their open tickets
+ * routed to others; they stay listed (greyed) and can be reactivated.
+ */
 export function AgentsPage() {
-  const agents = useLoad(() => api.GET('/api/v1/agents', { params: { query: { limit: 200 } } }));
+  const agents = useLoad(() => api.GET('/api/v1/agents', { params: { query: { limit: 200, includeInactive: 'true' } } }));
   const groups = useLoad(() => api.GET('/api/v1/groups'));
   const editing = useEditing<AgentRow>();
+  const activation = useSave();
+  const setActive = (a: AgentRow, active: boolean) =>
+    activation.act(() => api.PATCH('/api/v1/agents/{id}', { params: { path: { id: a.id } }, body: { active } }),
+      active ? `${a.name} reactivated.` : `${a.name} deactivated.`, () => agents.reload());
   return (
     <>
       <LoadProblem problem={agents.problem} what="agents" />
-      <ListActions newLabel="New agent" onNew={() => editing.open('new')} />
+      <ListActions newLabel="New agent" onNew={() => editing.open('new')} status={activation} />
       <AdminTable columns={['Name', 'E-mail', 'Role', 'Groups', 'Skills', 'Load', 'Status']} empty={agents.data?.agents.length === 0 && 'No agents.'}>
         {agents.data?.agents.map((a) => (
-          <tr key={a.id} data-agent={a.email}>
-            <td>{a.name}</td><td>{a.email}</td><td>{a.role}</td><td>{a.groups.join(', ')}</td><td>{a.skills.join(', ')}</td>
+          <tr key={a.id} data-agent={a.email} className={a.active ? undefined : 'inactive'}>
+            <td>{a.name}{a.active ? '' : ' (deactivated)'}</td><td>{a.email}</td><td>{a.role}</td><td>{a.groups.join(', ')}</td><td>{a.skills.join(', ')}</td>
             <td className="num">{a.currentTickets}/{a.maxConcurrentTickets}</td><td>{a.status}</td>
-            <td><button type="button" onClick={() => editing.open(a)} aria-label={`Edit ${a.name}`}>Edit</button></td>
+            <td>
+              <button type="button" onClick={() => editing.open(a)} aria-label={`Edit ${a.name}`}>Edit</button>{' '}
+              {a.active
+                ? <ConfirmButton label="Deactivate" what={a.name} onConfirm={() => void setActive(a, false)} />
+                : <button type="button" onClick={() => void setActive(a, true)} aria-label={`Reactivate ${a.name}`}>Reactivate</button>}
+            </td>
           </tr>
         ))}
       </AdminTable>
