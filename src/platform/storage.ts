@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fileTypeFromFile } from 'file-type';
+import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
 
 /** A file saved in the attachment store, ready to be linked to a ticket or comment. */
 export interface StoredFile {
@@ -134,10 +134,47 @@ export class FileStore {
     return this.commit(await this.stage(input, fileName));
   }
 
+  /**
+   * Stores content already in memory (an inbound message and its parts): hashed and sniffed
+   * from the buffer, written once to the staging folder and renamed into place — without the
+   * stream, the re-reads for sniffing and a mkdir per file that `save` costs (e-mail ingest
+   * stores a file or more per message).
+   */
+  async saveBuffer(content: Buffer, fileName: string): Promise<StoredFile> {
+    if (content.length > this.maxBytes) throw new FileTooLargeError(this.maxBytes);
+    const sha256 = createHash('sha256').update(content).digest('hex');
+    const head = content.subarray(0, SNIFF_BYTES);
+    const mimeType = mimeOf(await fileTypeFromBuffer(content), head, content.length > SNIFF_BYTES);
+    const file = { fileName: cleanFileName(fileName), sha256, size: content.length, mimeType };
+    const target = this.pathOf(sha256);
+    if (existsSync(target)) {
+      const now = new Date();
+      await utimes(target, now, now); // fresh mtime, as commit()
+      return file;
+    }
+    const tmp = join(await this.dir(join(this.root, 'tmp')), randomUUID());
+    await writeFile(tmp, content);
+    await this.dir(join(target, '..'));
+    await rename(tmp, target);
+    return file;
+  }
+
+  /** Folders known to exist (created once per process; the sweep never removes them). */
+  private readonly dirs = new Set<string>();
+  private async dir(path: string): Promise<string> {
+    if (!this.dirs.has(path)) {
+      await mkdir(path, { recursive: true });
+      this.dirs.add(path);
+    }
+    return path;
+  }
+
   open(sha256: string): Readable {
     return createReadStream(this.pathOf(sha256));
   }
 }
+
+const SNIFF_BYTES = 4096;
 
 /** The MIME type from the file's magic bytes; text/plain for UTF-8 text; octet-stream otherwise. */
 export async function sniffMimeType(path: string): Promise<string> {
@@ -145,19 +182,24 @@ export async function sniffMimeType(path: string): Promise<string> {
   if (detected) return detected.mime;
   const fh = await open(path, 'r');
   try {
-    const buf = Buffer.alloc(4096);
+    const buf = Buffer.alloc(SNIFF_BYTES);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    const head = buf.subarray(0, bytesRead);
-    if (bytesRead === 0 || head.includes(0)) return 'application/octet-stream';
-    try {
-      // `stream` when the file goes on: a character cut at the end of the head is not an error
-      new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: bytesRead === buf.length });
-      return 'text/plain';
-    } catch {
-      return 'application/octet-stream';
-    }
+    return mimeOf(undefined, buf.subarray(0, bytesRead), bytesRead === buf.length);
   } finally {
     await fh.close();
+  }
+}
+
+/** The detected type, else text/plain when the head is UTF-8 (`more`: the file goes on after it). */
+function mimeOf(detected: { mime: string } | undefined, head: Buffer, more: boolean): string {
+  if (detected) return detected.mime;
+  if (head.length === 0 || head.includes(0)) return 'application/octet-stream';
+  try {
+    // `stream` when the file goes on: a character cut at the end of the head is not an error
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: more });
+    return 'text/plain';
+  } catch {
+    return 'application/octet-stream';
   }
 }
 

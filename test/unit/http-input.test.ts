@@ -66,6 +66,26 @@ describe('attachment store', () => {
     expect(await sniffMimeType(write('e', 'a'.repeat(4095) + 'é'.repeat(10)))).toBe('text/plain');
   });
 
+  it('stores a buffer exactly as a stream of the same bytes: hash, size, type, one copy, and the size limit', async () => {
+    const store = new FileStore(join(dir, 'buffers'), 10_000);
+    const samples: [string, Buffer][] = [
+      ['note.txt', Buffer.from('a'.repeat(4095) + 'é'.repeat(10))],
+      ['blob.bin', Buffer.from([0x00, 0x01, 0x02, 0xff])],
+      ['doc.pdf', Buffer.from('%PDF-1.7\n%\xe2\xe3\n1 0 obj\n', 'latin1')],
+      ['../../etc/passwd', Buffer.from('root:x:0:0')],
+    ];
+    for (const [name, bytes] of samples) {
+      const fromBuffer = await store.saveBuffer(bytes, name);
+      const fromStream = await new FileStore(join(dir, 'streams'), 10_000).save(Readable.from([bytes]), name);
+      expect(fromBuffer).toEqual(fromStream);
+      expect(readFileSync(store.pathOf(fromBuffer.sha256)).equals(bytes)).toBe(true);
+      // the same content again: stored once, nothing left in the staging folder
+      expect(await store.saveBuffer(bytes, 'again')).toMatchObject({ sha256: fromBuffer.sha256 });
+    }
+    expect(readdirSync(join(dir, 'buffers', 'tmp'))).toEqual([]);
+    await expect(store.saveBuffer(Buffer.alloc(10_001), 'big')).rejects.toBeInstanceOf(FileTooLargeError);
+  });
+
   it('stages without storing, commits by hash once, and discards', async () => {
     const store = new FileStore(join(dir, 'store'), 100);
     const staged = await store.stage(Readable.from([Buffer.from('same')]), 'one.txt');

@@ -11,7 +11,6 @@
  * and the outcome is `failed`; only when even that cannot be written does this throw, and
  * the transport must then not acknowledge the message (SMTP 451, IMAP leaves it unseen).
  */
-import { Readable } from 'node:stream';
 import type { Db } from '../../db/client.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/logger.ts';
@@ -94,7 +93,7 @@ export async function ingestMessage(deps: IngestDeps, input: IngestInput, opts: 
     }
     // files first: the store's sweep leaves unreferenced files alone for a grace period,
     // and the transaction below links them (or a duplicate leaves them to the sweep)
-    const rawFile = await deps.store.save(Readable.from([input.raw]), 'message.eml');
+    const rawFile = await deps.store.saveBuffer(input.raw, 'message.eml');
     return await deps.db.transaction((tx) => commitMessage({ ...deps, db: tx }, input, box, p, classification, dedupeKey, rawFile, new Set(own), now));
   } catch (err) {
     return recordFailure(deps, input, mailbox, parsed, err, now, opts.replayOf);
@@ -294,7 +293,7 @@ function senderOf(parsed: ParsedEmail, input: IngestInput, own: Set<string>): Ad
 
 async function storeAttachments(store: FileStore, parsed: ParsedEmail): Promise<StoredFile[]> {
   const out: StoredFile[] = [];
-  for (const a of parsed.attachments) out.push(await store.save(Readable.from([a.content]), a.filename || 'attachment'));
+  for (const a of parsed.attachments) out.push(await store.saveBuffer(a.content, a.filename || 'attachment'));
   return out;
 }
 
