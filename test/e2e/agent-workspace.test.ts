@@ -189,7 +189,7 @@ describe('agent workspace (Chromium)', () => {
     await b.page.getByRole('checkbox', { name: `Select ticket ${second.number}` }).check();
     await b.page.getByRole('region', { name: 'Bulk actions' }).getByText('2 selected').waitFor();
     await b.page.getByRole('combobox', { name: 'Set status of selected' }).selectOption('pending');
-    await b.page.locator('.bulk-result').filter({ hasText: 'Status pending: 2 of 2 updated.' }).waitFor();
+    await b.page.locator('.bulk-result').filter({ hasText: 'Status pending: 2 updated.' }).waitFor();
     for (const t of [first, second]) expect((await server.api.request('GET', `/api/v1/tickets/${t.id}`)).body.status).toBe('pending');
   });
 

@@ -161,6 +161,11 @@ export interface UpdateTicketInput {
   customFields?: Record<string, unknown>;
   dueDate?: Date | null;
   assigneeId?: string | null;
+  /** a group's slug (null: no group), as assignTicket */
+  group?: string | null;
+  /** tags added to / removed from the ticket's tags as they are under the row lock (after `tags`), so concurrent changes lose none */
+  addTags?: string[];
+  removeTags?: string[];
 }
 
 /** Plain fields: API name → column. Each change is its own `updated` history row. */
@@ -189,8 +194,9 @@ export async function updateTicket(
   return onTicket(ctx, ref, expectedVersion, async (db, ticket, now) => {
     const changes: TicketChanges = {};
     const history: HistoryEntry[] = [];
+    const fields = input.addTags || input.removeTags ? { ...input, tags: editTags(input.tags ?? ticket.tags, input.addTags, input.removeTags) } : input;
     for (const [field, column] of Object.entries(PLAIN_FIELDS) as [keyof typeof PLAIN_FIELDS, keyof TicketRow][]) {
-      let next = input[field];
+      let next = fields[field];
       if (next === undefined) continue;
       if (field === 'tags') next = normalizeTags(next as string[]);
       const prev = ticket[column];
@@ -198,14 +204,22 @@ export async function updateTicket(
       (changes as Record<string, unknown>)[column] = next;
       history.push(entry(ctx, ticket.id, 'updated', field, { [field]: prev }, { [field]: next }));
     }
-    if (input.assigneeId !== undefined && input.assigneeId !== ticket.assignee_id) {
-      await applyAssignment(ctx, db, ticket, { agentId: input.assigneeId }, changes, history, { now, openIfNew: input.status === undefined });
+    const newAgent = input.assigneeId !== undefined && (input.assigneeId !== ticket.assignee_id || input.group !== undefined);
+    if (newAgent || input.group !== undefined) {
+      const target = { ...(newAgent ? { agentId: input.assigneeId } : {}), ...(input.group !== undefined ? { group: input.group } : {}) };
+      await applyAssignment(ctx, db, ticket, target, changes, history, { now, openIfNew: input.status === undefined });
     }
     if (input.status !== undefined && input.status !== ticket.status) {
       applyStatus(ctx, ticket, input.status, changes, history, now);
     }
     return { changes, history };
   });
+}
+
+/** `tags` with `add` added and `remove` taken away (normalized: a set, sorted). */
+function editTags(tags: string[], add: string[] = [], remove: string[] = []): string[] {
+  const gone = new Set(normalizeTags(remove));
+  return normalizeTags([...tags, ...add]).filter((t) => !gone.has(t));
 }
 
 /**
@@ -367,11 +381,12 @@ async function changeTicket(
   opts: { allowFinal?: boolean; view?: boolean },
 ): Promise<TicketViewRow | null> {
   require(can.workTickets(ctx.actor));
-  const now = ctx.clock.now();
   let freed: string | null = null;
   const view = await ctx.db.transaction(async (db) => {
     const ticket = await lockTicket(db, ref);
     if (!ticket) throw Errors.notFound('ticket', ref);
+    // read once the row is ours: a change that waited for the lock is stamped after the one it follows
+    const now = ctx.clock.now();
     if (expectedVersion !== undefined && expectedVersion !== ticket.version) throw Errors.stale(ticket.version);
     if (opts.allowFinal !== false && (ticket.status === 'closed' || ticket.status === 'cancelled')) {
       throw Errors.conflict('ticket.final', `Ticket #${ticket.number} is ${ticket.status} and can no longer change; open a follow-up ticket instead.`);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Errors } from '../../domain/errors.ts';
 import { addComment, assignTicket, changeStatus, createTicket, updateTicket } from '../../domain/tickets/commands.ts';
+import { bulkUpdateTickets } from '../../domain/tickets/bulk.ts';
 import { presentAttachment, presentComment, presentHistory, presentTicket } from '../../domain/tickets/presenter.ts';
 import { listSlaEvents } from '../../db/repositories/sla-state.ts';
 import { findTicketId, getTicketDetail, getTicketView, isValidSortKey, listTickets } from '../../db/repositories/tickets.ts';
@@ -18,7 +19,7 @@ import { sendCsv } from './search.ts';
 import { Timezone } from '../schemas/search.ts';
 import { IdParams, problems } from '../schemas/common.ts';
 import {
-  AssignBody, CommentBody, NewComment, CreateTicketBody, HistoryEntry, ListTicketsQuery, StatusActionBody, Ticket, TicketDetail,
+  AssignBody, BulkBody, BulkResponse, CommentBody, NewComment, CreateTicketBody, HistoryEntry, ListTicketsQuery, StatusActionBody, Ticket, TicketDetail,
   TicketList, UpdateTicketBody,
 } from '../schemas/tickets.ts';
 
@@ -78,6 +79,15 @@ export async function ticketRoutes(app: FastifyInstance, deps: Deps & { store: F
       nextCursor: result.rows.length === q.limit && result.last ? encodeCursor(sort, result.last) : null,
     };
   });
+
+  r.post('/tickets/bulk', {
+    schema: {
+      tags,
+      summary: 'Change up to 100 tickets at once (status, priority, assignee, group, tags): each ticket in its own transaction, '
+        + 'as a single PATCH would; a ticket changed since its `version` is a conflict and left as it is',
+      body: BulkBody, response: { 200: BulkResponse, ...problems(400, 401, 403) },
+    },
+  }, async (req) => bulkUpdateTickets(ctxOf(deps, req), req.body.tickets, req.body.changes));
 
   r.get('/tickets/:id', {
     schema: { tags, summary: 'A ticket (by UUID or number) with its conversation', params: IdParams, response: { 200: TicketDetail, ...problems(401, 404) } },

@@ -213,3 +213,51 @@ export const TicketList = z.object({
   totalPages: z.number().int(),
   nextCursor: z.string().nullable(),
 });
+
+const MAX_BULK = 100;
+
+export const BulkBody = z.strictObject({
+  tickets: z
+    .array(z.strictObject({
+      id: Uuid,
+      version: z.number().int().min(0).optional().describe('the version the caller saw: a ticket changed since is a conflict, left as it is'),
+    }))
+    .min(1)
+    .max(MAX_BULK, `At most ${MAX_BULK} tickets at once`)
+    .superRefine((list, c) => {
+      const seen = new Set<string>();
+      list.forEach((t, i) => {
+        if (seen.has(t.id.toLowerCase())) c.addIssue({ code: 'custom', path: [i, 'id'], message: 'This ticket is listed twice' });
+        seen.add(t.id.toLowerCase());
+      });
+    }),
+  changes: z
+    .strictObject({
+      status: Status.optional(),
+      priority: Priority.optional(),
+      assigneeId: Uuid.nullable().optional().describe('null: unassign'),
+      group: z.string().min(1).max(100).nullable().optional().describe("a group's slug; null: no group"),
+      addTags: Tags.optional(),
+      removeTags: Tags.optional(),
+    })
+    .superRefine((ch, c) => {
+      if (Object.values(ch).every((v) => v === undefined)) c.addIssue({ code: 'custom', message: 'Give at least one change' });
+      const added = new Set((ch.addTags ?? []).map((t) => t.toLowerCase()));
+      const both = (ch.removeTags ?? []).filter((t) => added.has(t.toLowerCase()));
+      if (both.length) c.addIssue({ code: 'custom', path: ['removeTags'], message: `Both added and removed: ${both.join(', ')}` });
+    }),
+});
+
+export const BulkResult = z.object({
+  id: Uuid,
+  outcome: z.enum(['updated', 'conflict', 'not_found', 'invalid']),
+  status: z.number().int().describe('the HTTP status the same change on this ticket alone would have answered'),
+  version: z.number().int().optional().describe('the ticket\'s version now: after the change, or the newer one that made it a conflict'),
+  error: z.object({ code: z.string(), detail: z.string() }).optional().describe('why this ticket was not changed'),
+});
+
+export const BulkResponse = z.object({
+  results: z.array(BulkResult).describe('one per ticket, in the order asked'),
+  updated: z.number().int(),
+  conflicts: z.number().int(),
+});

@@ -1151,6 +1151,8 @@ export interface paths {
             parameters: {
                 query?: {
                     group?: string;
+                    /** @description true: deactivated agents too */
+                    includeInactive?: "true" | "false";
                     limit?: number;
                     page?: number;
                     role?: "agent" | "supervisor" | "admin";
@@ -1170,6 +1172,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             agents: {
+                                /** @description false: deactivated (cannot sign in, never routed) */
+                                active: boolean;
                                 createdAt: string;
                                 currentTickets: number;
                                 email: string;
@@ -1270,6 +1274,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description false: deactivated (cannot sign in, never routed) */
+                            active: boolean;
                             createdAt: string;
                             currentTickets: number;
                             email: string;
@@ -1406,6 +1412,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description false: deactivated (cannot sign in, never routed) */
+                            active: boolean;
                             createdAt: string;
                             currentTickets: number;
                             email: string;
@@ -1486,6 +1494,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        active?: boolean;
                         /** Format: email */
                         email?: string;
                         groups?: string[];
@@ -1508,6 +1517,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description false: deactivated (cannot sign in, never routed) */
+                            active: boolean;
                             createdAt: string;
                             currentTickets: number;
                             email: string;
@@ -2563,6 +2574,8 @@ export interface paths {
                         "application/json": {
                             csrfToken: string;
                             user: {
+                                /** @description false: deactivated (cannot sign in, never routed) */
+                                active: boolean;
                                 createdAt: string;
                                 currentTickets: number;
                                 email: string;
@@ -5905,6 +5918,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description false: deactivated (cannot sign in, never routed) */
+                            active: boolean;
                             createdAt: string;
                             currentTickets: number;
                             email: string;
@@ -5991,6 +6006,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description false: deactivated (cannot sign in, never routed) */
+                            active: boolean;
                             createdAt: string;
                             currentTickets: number;
                             email: string;
@@ -12897,6 +12914,147 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change up to 100 tickets at once (status, priority, assignee, group, tags): each ticket in its own transaction, as a single PATCH would; a ticket changed since its `version` is a conflict and left as it is */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        changes: {
+                            addTags?: string[];
+                            /** @description null: unassign */
+                            assigneeId?: string | null;
+                            /** @description a group's slug; null: no group */
+                            group?: string | null;
+                            /** @enum {string} */
+                            priority?: "critical" | "high" | "normal" | "low";
+                            removeTags?: string[];
+                            /** @enum {string} */
+                            status?: "new" | "open" | "in_progress" | "pending" | "resolved" | "closed" | "cancelled";
+                        };
+                        tickets: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description the version the caller saw: a ticket changed since is a conflict, left as it is */
+                            version?: number;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            conflicts: number;
+                            /** @description one per ticket, in the order asked */
+                            results: {
+                                /** @description why this ticket was not changed */
+                                error?: {
+                                    code: string;
+                                    detail: string;
+                                };
+                                /** Format: uuid */
+                                id: string;
+                                /** @enum {string} */
+                                outcome: "updated" | "conflict" | "not_found" | "invalid";
+                                /** @description the HTTP status the same change on this ticket alone would have answered */
+                                status: number;
+                                /** @description the ticket's version now: after the change, or the newer one that made it a conflict */
+                                version?: number;
+                            }[];
+                            updated: number;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem document */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem document */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem document */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            detail?: string;
+                            errors?: {
+                                message: string;
+                                path: string;
+                            }[];
+                            instance?: string;
+                            requestId?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

@@ -1,32 +1,45 @@
 import { useState } from 'react';
-import { api, etagOf, type Agent, type TicketRow } from '../api/client';
+import { api, problemMessage, type Agent, type TicketRow } from '../api/client';
+import type { paths } from '../api/schema';
 
 const STATUSES = ['open', 'in_progress', 'pending', 'resolved', 'closed'] as const;
-type Patch = { status?: TicketRow['status']; assigneeId?: string | null };
+const PRIORITIES = ['critical', 'high', 'normal', 'low'] as const;
+type BulkRequest = NonNullable<paths['/api/v1/tickets/bulk']['post']['requestBody']>['content']['application/json'];
+type Changes = BulkRequest['changes'];
+export type BulkAnswer = paths['/api/v1/tickets/bulk']['post']['responses']['200']['content']['application/json'];
+
+/** "Priority high: 3 updated, 1 skipped (changed meanwhile), 1 refused." */
+export function bulkSummary(what: string, answer: BulkAnswer): string {
+  const refused = answer.results.length - answer.updated - answer.conflicts;
+  return [
+    `${what}: ${answer.updated} updated`,
+    answer.conflicts ? `${answer.conflicts} skipped (changed meanwhile)` : '',
+    refused ? `${refused} refused (not allowed in their state, or gone)` : '',
+  ].filter(Boolean).join(', ') + '.';
+}
 
 /**
- * Actions on the checked tickets: set a status, assign to me, unassign. Each ticket is one
- * PATCH with its own If-Match, so a ticket someone changed meanwhile is skipped and counted,
- * never overwritten.
+ * Actions on the checked tickets: set a status or a priority, assign to me, unassign, add or
+ * remove a tag. One POST /tickets/bulk carries each ticket's version as shown, so a ticket
+ * someone changed meanwhile is skipped and counted, never overwritten.
  */
 export function BulkBar({ me, tickets, onDone, onClear }: { me: Agent; tickets: TicketRow[]; onDone: (summary: string) => void; onClear: () => void }) {
   const [busy, setBusy] = useState(false);
+  const [tag, setTag] = useState('');
+  const idle = !busy && tickets.length > 0;
 
-  const run = async (patch: Patch, what: string) => {
+  const run = async (changes: Changes, what: string) => {
     setBusy(true);
-    const outcomes = await Promise.all(tickets.map(async (t) => {
-      const { response } = await api.PATCH('/api/v1/tickets/{id}', { params: { path: { id: t.id } }, body: patch, headers: { 'If-Match': etagOf(t.version) } });
-      return response.status;
-    }));
+    const { data, error } = await api.POST('/api/v1/tickets/bulk', {
+      body: { tickets: tickets.map((t) => ({ id: t.id, version: t.version })), changes },
+    }).catch(() => ({ data: undefined, error: undefined }));
     setBusy(false);
-    const ok = outcomes.filter((s) => s === 200).length;
-    const stale = outcomes.filter((s) => s === 412).length;
-    const failed = outcomes.length - ok - stale;
-    onDone([
-      `${what}: ${ok} of ${outcomes.length} updated`,
-      stale ? `${stale} skipped (changed by someone else meanwhile)` : '',
-      failed ? `${failed} refused (not allowed in their state)` : '',
-    ].filter(Boolean).join('; ') + '.');
+    if (data) setTag('');
+    onDone(data ? bulkSummary(what, data) : `${what}: ${error ? problemMessage(error) : 'the request failed.'}`);
+  };
+  const tagged = (key: 'addTags' | 'removeTags', what: string) => {
+    const t = tag.trim();
+    if (t) void run({ [key]: [t] }, `${what} “${t}”`);
   };
 
   return (
@@ -35,14 +48,30 @@ export function BulkBar({ me, tickets, onDone, onClear }: { me: Agent; tickets: 
       <select
         aria-label="Set status of selected"
         value=""
-        disabled={busy || tickets.length === 0}
+        disabled={!idle}
         onChange={(e) => e.target.value && void run({ status: e.target.value as TicketRow['status'] }, `Status ${e.target.value.replace('_', ' ')}`)}
       >
         <option value="">Set status…</option>
         {STATUSES.map((s) => <option key={s} value={s}>{s.replace('_', ' ')}</option>)}
       </select>
-      <button type="button" disabled={busy || tickets.length === 0} onClick={() => void run({ assigneeId: me.id }, 'Assigned to you')}>Assign to me</button>
-      <button type="button" disabled={busy || tickets.length === 0} onClick={() => void run({ assigneeId: null }, 'Unassigned')}>Unassign</button>
+      <select
+        aria-label="Set priority of selected"
+        value=""
+        disabled={!idle}
+        onChange={(e) => e.target.value && void run({ priority: e.target.value as TicketRow['priority'] }, `Priority ${e.target.value}`)}
+      >
+        <option value="">Set priority…</option>
+        {PRIORITIES.map((p) => <option key={p} value={p}>{p}</option>)}
+      </select>
+      <button type="button" disabled={!idle} onClick={() => void run({ assigneeId: me.id }, 'Assigned to you')}>Assign to me</button>
+      <button type="button" disabled={!idle} onClick={() => void run({ assigneeId: null }, 'Unassigned')}>Unassign</button>
+      <input
+        aria-label="Tag for selected" placeholder="tag" size={10} value={tag} maxLength={100} disabled={busy}
+        onChange={(e) => setTag(e.target.value)}
+        onKeyDown={(e) => e.key === 'Enter' && tagged('addTags', 'Tag added')}
+      />
+      <button type="button" disabled={!idle || !tag.trim()} onClick={() => tagged('addTags', 'Tag added')}>Add tag</button>
+      <button type="button" disabled={!idle || !tag.trim()} onClick={() => tagged('removeTags', 'Tag removed')}>Remove tag</button>
       <button type="button" onClick={onClear}>Clear selection</button>
     </div>
   );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  agentLoad, csvHref, dailySeries, defaultRange, formatMinutes, headline, localDate, reportAgents, reportQuery, slaByGroup, slaByPriority,
+  agentLoad, csvHref, dailySeries, dashboardUrl, defaultRange, filterFromSearch, formatMinutes, headline, localDate, reportAgents, reportQuery, slaByGroup, slaByPriority,
   timesByPriority, type Report,
 } from './dashboard';
 
@@ -51,11 +51,44 @@ describe('dashboard date range', () => {
   });
 
   it('passes the time zone and the group only when one is chosen, to the report and its CSV', () => {
-    const f = { from: '2026-11-01', to: '2026-11-03', group: '', timezone: 'Europe/Paris' };
+    const f = { from: '2026-11-01', to: '2026-11-03', group: '', agent: '', timezone: 'Europe/Paris' };
     expect(reportQuery(f)).toEqual({ startDate: '2026-11-01', endDate: '2026-11-03', timezone: 'Europe/Paris' });
     expect(reportQuery({ ...f, group: 'billing' })).toEqual({ startDate: '2026-11-01', endDate: '2026-11-03', timezone: 'Europe/Paris', group: 'billing' });
     expect(csvHref(f)).toBe('/api/v1/reports?startDate=2026-11-01&endDate=2026-11-03&timezone=Europe%2FParis&format=csv');
     expect(csvHref({ ...f, group: 'first line' })).toContain('&group=first+line&format=csv');
+  });
+
+  it('passes the agent, when one is chosen, as agentId to the report and its CSV', () => {
+    const f = { from: '2026-11-01', to: '2026-11-03', group: 'billing', agent: AGENT, timezone: 'UTC' };
+    expect(reportQuery(f)).toEqual({ startDate: '2026-11-01', endDate: '2026-11-03', timezone: 'UTC', group: 'billing', agentId: AGENT });
+    expect(csvHref(f)).toBe(`/api/v1/reports?startDate=2026-11-01&endDate=2026-11-03&timezone=UTC&group=billing&agentId=${AGENT}&format=csv`);
+  });
+});
+
+const AGENT = '4b2a7c1e-0d3f-4e5a-9b8c-7d6e5f4a3b2c';
+
+describe('dashboard URL', () => {
+  const now = new Date(2026, 10, 29, 12);
+
+  it('reads the period, group and agent from the query, the rest from the defaults', () => {
+    const search = new URLSearchParams(`from=2026-11-01&to=2026-11-28&group=billing&agent=${AGENT}`);
+    expect(filterFromSearch(search, now, 'Europe/Paris')).toEqual({ from: '2026-11-01', to: '2026-11-28', group: 'billing', agent: AGENT, timezone: 'Europe/Paris' });
+    expect(filterFromSearch(new URLSearchParams(), now, 'UTC')).toEqual({ from: '2026-10-31', to: '2026-11-29', group: '', agent: '', timezone: 'UTC' });
+  });
+
+  it('ignores malformed dates and agent ids', () => {
+    const f = filterFromSearch(new URLSearchParams('from=yesterday&to=2026-13-45&agent=bo'), now, 'UTC');
+    expect(f).toEqual({ from: '2026-10-31', to: '2026-11-29', group: '', agent: '', timezone: 'UTC' });
+  });
+
+  it('writes only what differs from the defaults, and reads back what it wrote', () => {
+    const base = { from: '2026-10-31', to: '2026-11-29', group: '', agent: '', timezone: 'UTC' };
+    expect(dashboardUrl(base, now)).toBe('/dashboard');
+    expect(dashboardUrl({ ...base, group: 'first line' }, now)).toBe('/dashboard?group=first+line');
+    const f = { ...base, from: '2026-11-01', to: '2026-11-28', group: 'billing', agent: AGENT };
+    const url = dashboardUrl(f, now);
+    expect(url).toBe(`/dashboard?from=2026-11-01&to=2026-11-28&group=billing&agent=${AGENT}`);
+    expect(filterFromSearch(new URL(url, 'http://x').searchParams, now, 'UTC')).toEqual(f);
   });
 });
 
@@ -109,6 +142,8 @@ describe('dashboard series', () => {
     ];
     expect(agentLoad(groups).map((a) => [a.name, a.load])).toEqual([['Ada', 3], ['Bo', 1], ['Cy', 1]]);
     expect(agentLoad(groups, 'tech').map((a) => a.name)).toEqual(['Bo', 'Cy']);
+    expect(agentLoad(groups, undefined, 'a1')).toEqual([{ id: 'a1', name: 'Bo', load: 1, capacity: 5 }]);
+    expect(agentLoad(groups, 'billing', 'a3')).toEqual([]);
     expect(agentLoad([])).toEqual([]);
     // without members: the period's tickets per assignee, the unassigned left out
     expect(reportAgents(report)).toEqual([{ id: 'a1', name: 'Bo', load: 2, capacity: 0 }, { id: 'a2', name: 'Ada', load: 1, capacity: 0 }]);

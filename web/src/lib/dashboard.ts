@@ -32,19 +32,57 @@ export function browserZone(): string {
 export interface DashboardFilter {
   from: string;
   to: string;
+  /** a group's slug; '': all groups */
   group: string;
+  /** an agent's id; '': all agents */
+  agent: string;
   timezone: string;
 }
 
-/** The report's query for a filter (no group: all groups). */
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The filter a dashboard URL names (?from=&to=&group=&agent=), so it can be bookmarked and
+ * shared. What is missing or malformed is the default: the last 30 days, all groups, all agents.
+ */
+export function filterFromSearch(search: URLSearchParams, now: Date = new Date(), timezone = browserZone()): DashboardFilter {
+  const range = defaultRange(now);
+  const day = (key: string, fallback: string) => {
+    const v = search.get(key) ?? '';
+    return DAY.test(v) && !Number.isNaN(Date.parse(v)) ? v : fallback;
+  };
+  const agent = search.get('agent') ?? '';
+  return { from: day('from', range.from), to: day('to', range.to), group: search.get('group') ?? '', agent: UUID.test(agent) ? agent : '', timezone };
+}
+
+/**
+ * The dashboard's URL for a filter. Dates equal to the default range are left out, so that
+ * /dashboard stays "the last 30 days" whenever it is opened; the time zone is the viewer's own.
+ */
+export function dashboardUrl(f: DashboardFilter, now: Date = new Date()): string {
+  const range = defaultRange(now);
+  const p = new URLSearchParams();
+  if (f.from !== range.from || f.to !== range.to) {
+    p.set('from', f.from);
+    p.set('to', f.to);
+  }
+  if (f.group) p.set('group', f.group);
+  if (f.agent) p.set('agent', f.agent);
+  const q = p.toString();
+  return q ? `/dashboard?${q}` : '/dashboard';
+}
+
+/** The report's query for a filter (no group: all groups; no agent: all agents). */
 export function reportQuery(f: DashboardFilter): ReportQuery {
-  return { startDate: f.from, endDate: f.to, timezone: f.timezone, ...(f.group ? { group: f.group } : {}) };
+  return {
+    startDate: f.from, endDate: f.to, timezone: f.timezone, ...(f.group ? { group: f.group } : {}), ...(f.agent ? { agentId: f.agent } : {}),
+  };
 }
 
 /** The same report as CSV: a plain same-origin link (the session cookie goes with it). */
 export function csvHref(f: DashboardFilter): string {
-  const p = new URLSearchParams({ startDate: f.from, endDate: f.to, timezone: f.timezone });
-  if (f.group) p.set('group', f.group);
+  const p = new URLSearchParams(reportQuery(f) as Record<string, string>);
   p.set('format', 'csv');
   return `/api/v1/reports?${p}`;
 }
@@ -135,13 +173,15 @@ export interface AgentLoad {
 
 /**
  * Each agent's live load (open tickets now) and capacity, from the groups' members; an agent in
- * several groups is counted once. With `group`, only that group's members.
+ * several groups is counted once. With `group`, only that group's members; with `agent`, only that agent.
  */
-export function agentLoad(groups: Pick<Group, 'slug' | 'members'>[], group?: string): AgentLoad[] {
+export function agentLoad(groups: Pick<Group, 'slug' | 'members'>[], group?: string, agent?: string): AgentLoad[] {
   const seen = new Map<string, AgentLoad>();
   for (const g of groups) {
     if (group && g.slug !== group) continue;
-    for (const m of g.members ?? []) if (!seen.has(m.id)) seen.set(m.id, { id: m.id, name: m.name, load: m.load, capacity: m.capacity });
+    for (const m of g.members ?? []) {
+      if ((!agent || m.id === agent) && !seen.has(m.id)) seen.set(m.id, { id: m.id, name: m.name, load: m.load, capacity: m.capacity });
+    }
   }
   return [...seen.values()].sort((a, b) => b.load - a.load || a.name.localeCompare(b.name));
 }

@@ -6,6 +6,7 @@ import { Dashboard } from './Dashboard';
 afterEach(() => {
   cleanup();
   vi.restoreAllMocks();
+  history.replaceState(null, '', '/');
 });
 
 beforeAll(() => {
@@ -38,15 +39,24 @@ const groups = [{
   members: [{ id: 'a', name: 'Bo Agent', load: 2, capacity: 5, status: 'online' }],
 }];
 
+const BO = '4b2a7c1e-0d3f-4e5a-9b8c-7d6e5f4a3b2c';
+const CY = '9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+const agents = [{ id: BO, name: 'Bo Agent' }, { id: CY, name: 'Cy Agent' }];
+
+/** The API as the dashboard sees it: the report's total is 3, 2 for a group, 1 for an agent (to tell the answers apart). */
 function mockApi() {
-  const calls: unknown[] = [];
+  const calls: Record<string, string>[] = [];
   vi.spyOn(api, 'GET').mockImplementation((async (path: string, init?: { params?: { query?: Record<string, string> } }) => {
     if (path === '/api/v1/groups') return { data: { groups } };
-    calls.push(init?.params?.query);
-    return { data: report(init?.params?.query?.group ? 2 : 3) };
+    if (path === '/api/v1/agents') return { data: { agents, total: 2, page: 1, totalPages: 1 } };
+    const q = init?.params?.query ?? {};
+    calls.push(q);
+    return { data: report(q.agentId ? 1 : q.group ? 2 : 3) };
   }) as never);
   return calls;
 }
+
+const createdFigure = () => screen.getByText('Created', { selector: 'dt' }).nextElementSibling!.textContent;
 
 describe('Dashboard', () => {
   it('asks for the last 30 days in the browser zone and shows the figures, data tables and CSV link', async () => {
@@ -77,5 +87,46 @@ describe('Dashboard', () => {
     await waitFor(() => expect(screen.getByText('Created', { selector: 'dt' }).nextElementSibling!.textContent).toBe('2'));
     expect(calls.at(-1)).toMatchObject({ group: 'billing' });
     expect(screen.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).toContain('&group=billing&format=csv');
+  });
+
+  it('reads the period, group and agent from the URL: report, controls and CSV link follow them', async () => {
+    history.replaceState(null, '', `/dashboard?from=2026-11-01&to=2026-11-28&group=billing&agent=${CY}`);
+    const calls = mockApi();
+    render(<Dashboard />);
+    await waitFor(() => expect(createdFigure()).toBe('1'));
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ startDate: '2026-11-01', endDate: '2026-11-28', group: 'billing', agentId: CY });
+    expect((screen.getByLabelText('From') as HTMLInputElement).value).toBe('2026-11-01');
+    expect((screen.getByLabelText('To') as HTMLInputElement).value).toBe('2026-11-28');
+    expect((screen.getByRole('combobox', { name: 'Group' }) as HTMLSelectElement).value).toBe('billing');
+    await waitFor(() => expect((screen.getByRole('combobox', { name: 'Agent' }) as HTMLSelectElement).selectedOptions[0]!.textContent).toBe('Cy Agent'));
+    const csv = screen.getByRole('link', { name: 'Export CSV' }).getAttribute('href')!;
+    expect(csv).toMatch(new RegExp(`^/api/v1/reports\\?startDate=2026-11-01&endDate=2026-11-28&timezone=[^&]+&group=billing&agentId=${CY}&format=csv$`));
+  });
+
+  it('a chosen agent goes into the URL and the report; Back and Forward step through the filters', async () => {
+    history.replaceState(null, '', '/dashboard');
+    const calls = mockApi();
+    render(<Dashboard />);
+    await waitFor(() => expect(createdFigure()).toBe('3'));
+    fireEvent.change(await screen.findByRole('combobox', { name: 'Agent' }), { target: { value: BO } });
+    await waitFor(() => expect(createdFigure()).toBe('1'));
+    expect(location.pathname + location.search).toBe(`/dashboard?agent=${BO}`);
+    expect(calls.at(-1)).toMatchObject({ agentId: BO });
+    expect(screen.getByRole('link', { name: 'Export CSV' }).getAttribute('href')).toContain(`&agentId=${BO}&format=csv`);
+    fireEvent.change(screen.getByLabelText('From'), { target: { value: '2026-11-02' } });
+    await waitFor(() => expect(location.search).toMatch(/^\?from=2026-11-02&to=\d{4}-\d\d-\d\d&agent=/));
+    await waitFor(() => expect(calls.at(-1)).toMatchObject({ startDate: '2026-11-02', agentId: BO }));
+
+    history.back();
+    await waitFor(() => expect((screen.getByLabelText('From') as HTMLInputElement).value).not.toBe('2026-11-02'));
+    expect(location.search).toBe(`?agent=${BO}`);
+    history.back();
+    await waitFor(() => expect(createdFigure()).toBe('3'));
+    expect((screen.getByRole('combobox', { name: 'Agent' }) as HTMLSelectElement).value).toBe('');
+    expect(calls.at(-1)!.agentId).toBeUndefined();
+    history.forward();
+    await waitFor(() => expect(createdFigure()).toBe('1'));
+    expect((screen.getByRole('combobox', { name: 'Agent' }) as HTMLSelectElement).value).toBe(BO);
   });
 });

@@ -2,9 +2,10 @@ import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api, problemMessage } from '../api/client';
 import {
-  agentLoad, browserZone, csvHref, dailySeries, defaultRange, formatMinutes, formatRate, headline, reportAgents, reportQuery,
+  agentLoad, csvHref, dailySeries, dashboardUrl, filterFromSearch, formatMinutes, formatRate, headline, reportAgents, reportQuery,
   slaByGroup, slaByPriority, timesByPriority, type DashboardFilter, type Group, type Report,
 } from '../lib/dashboard';
+import { navigate, useLocation } from '../lib/router';
 
 const COLORS = { created: '#2855c8', resolved: '#1f7a3f', backlog: '#a4161a', p90: '#8fa6e3', resP90: '#93c9a5', load: '#2855c8', capacity: '#c5cbd6' };
 const HEIGHT = 230;
@@ -53,16 +54,40 @@ function SlaCard({ id, title, rows }: { id: string; title: string; rows: SlaRow[
   );
 }
 
-/** The dashboard (/dashboard): the report of a period as headline figures and charts, with its CSV. */
+type Option = { id: string; name: string };
+
+/** A filter's select: '' is "all", then one option per id. */
+function Choice({ label, all, value, options, onChange }: {
+  label: string; all: string; value: string; options: Option[]; onChange: (id: string) => void;
+}) {
+  return (
+    <label>{label}{' '}
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">{all}</option>
+        {options.map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
+      </select>
+    </label>
+  );
+}
+
+/**
+ * The dashboard (/dashboard): the report of a period as headline figures and charts, with its CSV.
+ * The period, group and agent live in the URL (?from=&to=&group=&agent=): a view can be bookmarked
+ * and shared, and Back/Forward step through the filters.
+ */
 export function Dashboard() {
-  const [filter, setFilter] = useState<DashboardFilter>(() => ({ ...defaultRange(), group: '', timezone: browserZone() }));
+  const key = useLocation().search.toString();
+  // the URL's text is the filter's identity: a new URLSearchParams on each render is no new filter
+  const filter = useMemo(() => filterFromSearch(new URLSearchParams(key)), [key]);
   const [report, setReport] = useState<Report | null>(null);
   const [groups, setGroups] = useState<Group[]>([]);
+  const [agents, setAgents] = useState<Option[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
 
   useEffect(() => {
     api.GET('/api/v1/groups').then(({ data }) => setGroups(data?.groups ?? []), () => setGroups([]));
+    api.GET('/api/v1/agents', { params: { query: { limit: 200 } } }).then(({ data }) => setAgents(data?.agents ?? []), () => setAgents([]));
   }, []);
 
   useEffect(() => {
@@ -82,7 +107,7 @@ export function Dashboard() {
 
   const series = useMemo(() => {
     if (!report) return null;
-    const live = agentLoad(groups, filter.group || undefined);
+    const live = agentLoad(groups, filter.group || undefined, filter.agent || undefined);
     return {
       daily: dailySeries(report),
       times: timesByPriority(report).map((t) => ({
@@ -92,9 +117,11 @@ export function Dashboard() {
       slaGroup: slaByGroup(report, groups),
       agents: live.length > 0 ? { live: true, rows: live } : { live: false, rows: reportAgents(report) },
     };
-  }, [report, groups, filter.group]);
+  }, [report, groups, filter.group, filter.agent]);
 
-  const set = (patch: Partial<DashboardFilter>) => setFilter((f) => ({ ...f, ...patch }));
+  const set = (patch: Partial<DashboardFilter>) => navigate(dashboardUrl({ ...filter, ...patch }));
+  // an agent named by the URL but not listed (deactivated, or beyond the list) stays selectable
+  const agentOptions = filter.agent && !agents.some((a) => a.id === filter.agent) ? [...agents, { id: filter.agent, name: 'Other agent' }] : agents;
 
   return (
     <main className="dashboard" aria-busy={loading}>
@@ -103,12 +130,8 @@ export function Dashboard() {
         <form className="dashboard-filter" onSubmit={(e) => e.preventDefault()}>
           <label>From <input type="date" value={filter.from} max={filter.to || undefined} onChange={(e) => set({ from: e.target.value })} /></label>
           <label>To <input type="date" value={filter.to} min={filter.from || undefined} onChange={(e) => set({ to: e.target.value })} /></label>
-          <label>Group{' '}
-            <select value={filter.group} onChange={(e) => set({ group: e.target.value })}>
-              <option value="">All groups</option>
-              {groups.map((g) => <option key={g.slug} value={g.slug}>{g.name}</option>)}
-            </select>
-          </label>
+          <Choice label="Group" all="All groups" value={filter.group} options={groups.map((g) => ({ id: g.slug, name: g.name }))} onChange={(group) => set({ group })} />
+          <Choice label="Agent" all="All agents" value={filter.agent} options={agentOptions} onChange={(agent) => set({ agent })} />
           <span className="zone" title="Days are counted in this time zone">{filter.timezone}</span>
           <a className="export" href={csvHref(filter)} download="report.csv">Export CSV</a>
         </form>
