@@ -124,13 +124,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
-  // live updates: ticket events across processes (LISTEN/NOTIFY on PostgreSQL), closed with the app
-  const hub = createLiveHub({ db, databaseUrl: config.databaseUrl, logger: deps.logger || undefined });
+  // live updates: the ticket events the database's triggers record (migration 0013), read until the app closes
+  const hub = createLiveHub({ db, logger: deps.logger || undefined });
   app.addHook('onClose', async () => hub.close());
   await app.register(
     async (api) => {
       const routeDeps = { db, clock, store, jobs: deps.jobs };
-      // first: its hooks publish the answers of the ticket routes registered after it
       await api.register(eventRoutes, { ...routeDeps, hub });
       await api.register(authRoutes, { ...routeDeps, sessionTtlSeconds: config.sessionTtlSeconds, cookieSecure: config.cookieSecure, loginRateLimit: config.loginRateLimit });
       await api.register(ticketRoutes, routeDeps);

@@ -37,6 +37,8 @@ export async function openEvents(url: string, cookie: string, viewing?: string) 
         await new Promise<void>((r) => waiters.push(r));
       }
     },
+    /** The data of the `event`s received and not yet taken by `next`, without waiting. */
+    received: (event: string): any[] => queue.filter((q) => q.event === event).map((q) => q.data),
     close: () => controller.abort(),
   };
 }

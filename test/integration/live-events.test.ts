@@ -5,8 +5,14 @@ import { join } from 'node:path';
 import { createTestApp, ticketBody, type TestApp, type TestAgent } from '../helpers/app.ts';
 import { Client, startTriage, type TriageProcess } from '../helpers/triage-process.ts';
 import { createServerDatabase, TEST_DATABASE_URL } from '../helpers/db.ts';
-import { ticketEventOf } from '../../src/http/routes/events.ts';
+import { createMailbox, ingestDepsFor } from '../helpers/mail-services.ts';
+import { rawMessage } from '../helpers/smtp-capture.ts';
 import { openEvents } from '../helpers/sse.ts';
+import { ingestMessage } from '../../src/domain/email/ingest.ts';
+import type { IngestOutcome } from '../../src/domain/email/types.ts';
+import { SYSTEM_ACTOR } from '../../src/domain/context.ts';
+import { createTicket, type CreateTicketInput } from '../../src/domain/tickets/commands.ts';
+import { sweepRouting } from '../../src/jobs/routing-sweep.ts';
 
 describe('GET /api/v1/events (server-sent events)', () => {
   let t: TestApp;
@@ -62,23 +68,116 @@ describe('GET /api/v1/events (server-sent events)', () => {
     watcher.close();
   });
 
+  it('pushes a ticket opened by e-mail (the mail role, no HTTP route)', async () => {
+    const events = await openEvents(url, await cookieOf(t.admin));
+    await events.next('ready');
+    const mailboxId = await createMailbox(t, { address: 'live@acme.test', name: 'Live support' });
+    const raw = rawMessage({ from: 'Zoe Zed <zoe@customer.test>', subject: 'Printer on fire', text: 'It smokes.', messageId: `live-${Date.now()}@customer.test` });
+    const out = await ingestMessage(await ingestDepsFor(t), { raw, mailboxId, transport: 'api' });
+    expect(out.outcome).toBe('ticket_created');
+    const { ticketId } = out as Extract<IngestOutcome, { outcome: 'ticket_created' }>;
+    // the ticket and its first comment are one transaction: announced once, as created
+    expect(await events.next('ticket', (d) => d.ticketId === ticketId)).toEqual({ ticketId, kind: 'created' });
+    events.close();
+  });
+
+  it('pushes assignments made by the queue drain and the routing sweep', async () => {
+    expect((await t.request('PUT', '/api/v1/settings/routing', { body: { enabled: true } })).statusCode).toBe(200);
+    expect((await t.request('POST', '/api/v1/groups', { body: { name: 'Live desk' } })).statusCode).toBe(201);
+    expect((await t.request('POST', '/api/v1/assignment-rules', { body: { name: 'Live desk', action: { type: 'group_least_busy', group: 'live-desk' } } })).statusCode).toBe(201);
+    const events = await openEvents(url, await cookieOf(t.admin));
+    await events.next('ready');
+    try {
+      const create = async () => {
+        const res = await t.request('POST', '/api/v1/tickets', { body: ticketBody() });
+        expect(res.json()).toMatchObject({ assignee: null, assignment: { queued: true } });
+        const id: string = res.json().id;
+        expect(await events.next('ticket', (d) => d.ticketId === id)).toEqual({ ticketId: id, kind: 'created' });
+        return id;
+      };
+      const assignee = async (id: string) => (await t.db.query<{ a: string | null }>('SELECT assignee_id AS a FROM tickets WHERE id = $1', [id])).rows[0].a;
+      // nobody online: both wait in the queue
+      const first = await create();
+      const second = await create();
+      // an agent created online drains the queue (a domain command, not a ticket route)
+      const a = await t.makeAgent({ name: 'Drain Agent', groups: ['live-desk'], status: 'online', maxConcurrentTickets: 1 });
+      const drained = await events.next('ticket', (d) => d.ticketId === first || d.ticketId === second);
+      expect(drained.kind).toBe('updated');
+      expect(await assignee(drained.ticketId)).toBe(a.id);
+      const waiting = drained.ticketId === first ? second : first;
+      expect(await assignee(waiting)).toBeNull();
+      // the worker's sweep, after capacity changed behind routing's back
+      await t.db.query('UPDATE agents SET max_concurrent_tickets = 2 WHERE id = $1', [a.id]);
+      expect(await sweepRouting(t.db, t.clock)).toEqual({ assigned: 1, returned: 0 });
+      expect(await events.next('ticket', (d) => d.ticketId === waiting)).toEqual({ ticketId: waiting, kind: 'updated' });
+      expect(await assignee(waiting)).toBe(a.id);
+    } finally {
+      events.close();
+      await t.request('PUT', '/api/v1/settings/routing', { body: { enabled: false } });
+    }
+  });
+
+  it('announces nothing for a rolled-back transaction', async () => {
+    const events = await openEvents(url, await cookieOf(t.admin));
+    await events.next('ready');
+    const kept = (await t.request('POST', '/api/v1/tickets', { body: ticketBody() })).json().id as string;
+    await events.next('ticket', (d) => d.ticketId === kept);
+    let undone: string | undefined;
+    await expect(t.db.transaction(async (tx) => {
+      undone = (await createTicket({ db: tx, clock: t.clock, actor: SYSTEM_ACTOR }, ticketBody() as CreateTicketInput)).id;
+      await tx.query(`INSERT INTO ticket_comments (ticket_id, author_id, author_type, content, is_internal) VALUES ($1, $2, 'agent', 'never said', true)`, [kept, t.admin.id]);
+      throw new Error('changed my mind');
+    })).rejects.toThrow('changed my mind');
+    expect(undone).toBeDefined();
+    // a later committed change arrives; the rolled-back comment (an earlier transaction) did not come before it
+    await t.db.query(`UPDATE tickets SET priority = 'high' WHERE id = $1`, [kept]);
+    expect(await events.next('ticket', (d) => d.ticketId === kept)).toEqual({ ticketId: kept, kind: 'updated' });
+    expect(events.received('ticket').filter((d) => d.ticketId === kept || d.ticketId === undone)).toEqual([]);
+    // and the table holds no row of it
+    const rows = async (id: string) => Number((await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM live_events WHERE events @> jsonb_build_array(jsonb_build_object('ticketId', $1::text))`, [id],
+    )).rows[0].n);
+    expect(await rows(undone!)).toBe(0);
+    expect(await rows(kept)).toBe(2);
+    events.close();
+  });
+
+  it('a burst of 200 creates writes one event row per transaction; a 200-row update writes one', async () => {
+    const events = await openEvents(url, await cookieOf(t.admin));
+    await events.next('ready');
+    /** The sizes of the live_events rows naming these tickets, in commit-horizon order. */
+    const rowSizes = async (ids: string[]) => (await t.db.query<{ n: number }>(
+      `SELECT jsonb_array_length(l.events)::int AS n FROM live_events l
+        WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(l.events) e WHERE e->>'ticketId' = ANY($1::text[])) ORDER BY l.xid`,
+      [ids],
+    )).rows.map((r) => r.n);
+    const ctx = { db: t.db, clock: t.clock, actor: SYSTEM_ACTOR };
+    const ids = (await Promise.all(Array.from({ length: 200 }, () => createTicket(ctx, ticketBody() as CreateTicketInput)))).map((r) => r.id);
+    const wanted = new Set(ids);
+    const created = new Set<string>();
+    for (let i = 0; i < 200; i++) created.add((await events.next('ticket', (d) => wanted.has(d.ticketId) && d.kind === 'created')).ticketId);
+    expect(created).toEqual(wanted);
+    // each create (several statements on tickets) wrote one row with one event
+    expect(await rowSizes(ids)).toEqual(Array(200).fill(1));
+
+    // one statement over 200 tickets: one row of 200 events, pushed as 200 events
+    const bulk = await t.db.query(`UPDATE tickets SET priority = 'low' WHERE id = ANY($1::uuid[])`, [ids]);
+    expect(bulk.rowCount).toBe(200);
+    const marker = ids[0];
+    await t.db.query(`UPDATE tickets SET priority = 'high' WHERE id = $1`, [marker]);
+    expect(await rowSizes(ids)).toEqual([...Array(200).fill(1), 200, 1]);
+    const updated: string[] = [];
+    for (let i = 0; i < 201; i++) updated.push((await events.next('ticket', (d) => wanted.has(d.ticketId) && d.kind === 'updated')).ticketId);
+    expect(new Set(updated)).toEqual(wanted);
+    expect(updated.at(-1)).toBe(marker);
+    // and no event beyond those
+    expect(events.received('ticket').filter((d) => wanted.has(d.ticketId))).toEqual([]);
+    events.close();
+  });
+
   it('rejects a viewing value that is not a ticket id', async () => {
     const res = await fetch(`${url}/api/v1/events?viewing=nope`, { headers: { cookie: await cookieOf(t.admin) } });
     expect(res.status).toBe(400);
-  });
-});
-
-describe('ticketEventOf', () => {
-  const body = JSON.stringify({ id: 't1', ticketId: undefined });
-  it('maps ticket writes to events and ignores the rest', () => {
-    expect(ticketEventOf('POST', '/api/v1/tickets', 201, body)).toEqual({ ticketId: 't1', kind: 'created' });
-    expect(ticketEventOf('POST', '/api/v1/tickets/:id/comments', 201, JSON.stringify({ id: 'c1', ticketId: 't1' }))).toEqual({ ticketId: 't1', kind: 'commented' });
-    expect(ticketEventOf('POST', '/api/v1/tickets/:id/assign', 200, body)).toEqual({ ticketId: 't1', kind: 'updated' });
-    expect(ticketEventOf('DELETE', '/api/v1/tickets/:id', 200, body)).toEqual({ ticketId: 't1', kind: 'updated' });
-    expect(ticketEventOf('GET', '/api/v1/tickets/:id', 200, body)).toBeUndefined();
-    expect(ticketEventOf('PATCH', '/api/v1/tickets/:id', 412, body)).toBeUndefined();
-    expect(ticketEventOf('POST', '/api/v1/views', 201, body)).toBeUndefined();
-    expect(ticketEventOf('POST', '/api/v1/tickets', 201, 'not json')).toBeUndefined();
   });
 });
 

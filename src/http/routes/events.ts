@@ -1,53 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Deps } from '../helpers.ts';
 import { problems } from '../schemas/common.ts';
-import type { LiveHub, TicketEvent } from './live-hub.ts';
+import type { LiveHub } from './live-hub.ts';
 
 const HEARTBEAT_MS = 20_000;
-const TICKET_WRITE = /^\/api\/v1\/tickets(?:\/:id(?:\/(comments|assign|resolve|close|reopen))?)?$/;
 
 interface Viewer {
   id: string;
   name: string;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** a ticket event this request caused, published once the response is sent */
-    ticketEvent?: TicketEvent;
-  }
-}
-
-/** Which ticket event a successful write to a ticket route stands for, from its route and answer. */
-export function ticketEventOf(method: string, routeUrl: string | undefined, status: number, payload: unknown): TicketEvent | undefined {
-  if (method === 'GET' || method === 'HEAD' || status >= 300 || !routeUrl || typeof payload !== 'string') return undefined;
-  const m = TICKET_WRITE.exec(routeUrl);
-  if (!m) return undefined;
-  let body: { id?: unknown; ticketId?: unknown };
-  try {
-    body = JSON.parse(payload);
-  } catch {
-    return undefined;
-  }
-  const ticketId = typeof body.ticketId === 'string' ? body.ticketId : typeof body.id === 'string' ? body.id : undefined;
-  if (!ticketId) return undefined;
-  const kind = m[1] === 'comments' ? 'commented' : routeUrl === '/api/v1/tickets' ? 'created' : 'updated';
-  return { ticketId, kind };
-}
-
 /**
  * GET /api/v1/events: server-sent events for the signed-in agent's browser — `ticket`
- * ({ticketId, kind}) when any ticket is created, changed or commented on (through this API,
- * by any process: see live-hub.ts), and `viewers` ({ticketId, viewers}) when someone opens or
- * leaves a ticket. `?viewing=<ticket id>` registers this connection as viewing that ticket.
- * Viewers are tracked per process: with several web processes, an agent sees the other
- * viewers connected to the same process only.
- *
- * Registered without encapsulation, so its hooks see the ticket routes' answers too.
+ * ({ticketId, kind}) when any ticket is created, changed or commented on (by anyone, in any
+ * process: the database announces every committed change, see live-hub.ts), and `viewers`
+ * ({ticketId, viewers}) when someone opens or leaves a ticket. `?viewing=<ticket id>` registers
+ * this connection as viewing that ticket. Viewers are tracked per process: with several web
+ * processes, an agent sees the other viewers connected to the same process only.
  */
 export async function eventRoutes(app: FastifyInstance, deps: Deps & { hub: LiveHub }) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -65,14 +38,6 @@ export async function eventRoutes(app: FastifyInstance, deps: Deps & { hub: Live
   };
   const unsubscribe = deps.hub.subscribe((e) => broadcast('ticket', e));
 
-  app.addHook('onSend', async (req, reply, payload) => {
-    const e = ticketEventOf(req.method, req.routeOptions.url, reply.statusCode, payload);
-    if (e) req.ticketEvent = e;
-    return payload;
-  });
-  app.addHook('onResponse', async (req: FastifyRequest) => {
-    if (req.ticketEvent) deps.hub.publish(req.ticketEvent);
-  });
   // open streams would keep app.close() waiting for ever
   app.addHook('preClose', async () => {
     unsubscribe();
@@ -121,5 +86,3 @@ export async function eventRoutes(app: FastifyInstance, deps: Deps & { hub: Live
     });
   });
 }
-// Fastify's skip-override (what fastify-plugin sets): the hooks apply to the whole /api/v1 context.
-(eventRoutes as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import pg from 'pg';
 import type { Db } from '../../db/client.ts';
 import type { Logger } from '../../platform/logger.ts';
 
@@ -9,101 +8,84 @@ export interface TicketEvent {
   kind: 'created' | 'updated' | 'commented';
 }
 
-/** Fans ticket events out to every connected browser of every Triage process. */
+/** Fans the database's ticket events out to this process's connected browsers. */
 export interface LiveHub {
-  publish(e: TicketEvent): void;
   subscribe(fn: (e: TicketEvent) => void): () => void;
   close(): Promise<void>;
 }
 
-export const CHANNEL = 'triage_ticket_events';
+/** How often the hub looks for new events (the most a browser waits for a change, plus its refetch). */
+const POLL_MS = 200;
+/** Rows that a snapshot this old saw are deleted (every reader has read them by then). */
+const KEEP_MS = 30_000;
 
-// Events published within this window go out as one NOTIFY (a JSON array): under a burst of
-// writes (hundreds of tickets a second) that is a few notifications a second, not one per write.
-const BATCH_MS = 20;
-// NOTIFY payloads must stay under 8,000 bytes; an event is about 70.
-const BATCH_MAX = 100;
+// This statement's snapshot and the events it sees that the previous look's snapshot did not
+// (committed since, whenever they began), in one round trip. A snapshot lists the transactions
+// still running, so a long one elsewhere delays nothing but its own events. Without a previous
+// snapshot (start-up) only the snapshot: the past is not replayed. The xmin bound is the index's.
+const POLL_SQL = `
+  SELECT s.snap::text AS snapshot, e.events
+    FROM (SELECT pg_current_snapshot() AS snap) s
+    LEFT JOIN live_events e
+      ON e.xid >= pg_snapshot_xmin($1::pg_snapshot) AND NOT pg_visible_in_snapshot(e.xid, $1::pg_snapshot)
+   ORDER BY e.xid`;
+const PRUNE_SQL = 'DELETE FROM live_events WHERE xid < pg_snapshot_xmax($1::pg_snapshot) AND pg_visible_in_snapshot(xid, $1::pg_snapshot)';
 
 /**
- * On a PostgreSQL server: NOTIFY through the pool, LISTEN on one dedicated connection, so an
- * event published by any process (web or worker) reaches the browsers of every web process.
- * Without a server URL (PGlite, which only one process may open): an in-process emitter — the
- * same fan-out without a round trip. PGlite does run LISTEN/NOTIFY, but only through its own
- * handle, which the Db interface deliberately does not expose.
+ * Reads the ticket events that the triggers of migration 0013 append to `live_events` — for
+ * every committed change to tickets and comments, whoever made it: any route, the mail role, the
+ * worker, any process on the database — and hands them to the subscribers. One small query every
+ * POLL_MS while the process runs, on PGlite as on a PostgreSQL server (where every web process
+ * reads for itself, so each sees every process's changes). A failed look is retried at the next
+ * tick from the same snapshot, so nothing is lost while the database is briefly away.
  */
-export function createLiveHub(deps: { db: Db; databaseUrl?: string; logger?: Logger }): LiveHub {
+export function createLiveHub(deps: { db: Db; logger?: Logger }): LiveHub {
   const local = new EventEmitter();
   local.setMaxListeners(0);
-  const deliver = (e: TicketEvent) => local.emit('event', e);
-  const subscribe = (fn: (e: TicketEvent) => void) => {
-    local.on('event', fn);
-    return () => void local.off('event', fn);
-  };
-  if (!deps.databaseUrl) return { publish: deliver, subscribe, close: async () => undefined };
+  let snapshot: string | null = null;
+  let prune: { at: number; snapshot: string } | undefined;
+  let failing = false;
 
-  const url = deps.databaseUrl;
-  let client: pg.Client | undefined;
-  let closed = false;
-  let retry: NodeJS.Timeout | undefined;
-  const connect = async (delayMs = 0) => {
-    if (closed) return;
-    const c = new pg.Client({ connectionString: url });
-    c.on('notification', (m) => {
-      if (m.channel !== CHANNEL || !m.payload) return;
-      let events: TicketEvent[];
-      try {
-        events = JSON.parse(m.payload) as TicketEvent[];
-      } catch {
-        return; // not ours
-      }
-      if (Array.isArray(events)) events.forEach(deliver);
-    });
-    c.on('error', (err) => {
-      deps.logger?.warn({ err }, 'live events: LISTEN connection lost; reconnecting');
-      client = undefined;
-      c.end().catch(() => undefined);
-      retry = setTimeout(() => void connect(Math.min(5_000, delayMs * 2 || 250)), delayMs || 250);
-      retry.unref();
-    });
+  const poll = async () => {
     try {
-      await c.connect();
-      await c.query(`LISTEN ${CHANNEL}`);
-      if (closed) await c.end();
-      else client = c;
+      const { rows } = await deps.db.query<{ snapshot: string; events: TicketEvent[] | null }>(POLL_SQL, [snapshot]);
+      if (failing) deps.logger?.info('live events: reading again');
+      failing = false;
+      snapshot = rows[0].snapshot;
+      for (const r of rows) for (const e of r.events ?? []) local.emit('event', e);
+      const now = Date.now();
+      if (!prune) prune = { at: now, snapshot };
+      else if (now - prune.at >= KEEP_MS) {
+        await deps.db.query(PRUNE_SQL, [prune.snapshot]);
+        prune = { at: now, snapshot };
+      }
     } catch (err) {
-      deps.logger?.warn({ err }, 'live events: cannot LISTEN; retrying');
-      c.end().catch(() => undefined);
-      retry = setTimeout(() => void connect(Math.min(5_000, delayMs * 2 || 250)), delayMs || 250);
-      retry.unref();
+      if (!failing) deps.logger?.warn({ err }, 'live events: cannot read; retrying');
+      failing = true;
     }
   };
-  const ready = connect();
-  let batch: TicketEvent[] = [];
-  let flushTimer: NodeJS.Timeout | undefined;
-  const flush = () => {
-    flushTimer = undefined;
-    const events = batch;
-    batch = [];
-    if (!events.length) return;
-    // after the writes have committed and been answered; a lost notice only delays a refresh
-    deps.db.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify(events)]).catch((err) => deps.logger?.warn({ err }, 'live events: NOTIFY failed'));
+
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const tick = () => {
+    running = poll().finally(() => {
+      if (closed) return;
+      timer = setTimeout(tick, POLL_MS);
+      timer.unref();
+    });
   };
+  tick();
+
   return {
-    publish(e) {
-      batch.push(e);
-      if (batch.length >= BATCH_MAX) {
-        clearTimeout(flushTimer);
-        flush();
-      } else flushTimer ??= setTimeout(flush, BATCH_MS);
+    subscribe(fn) {
+      local.on('event', fn);
+      return () => void local.off('event', fn);
     },
-    subscribe,
     async close() {
       closed = true;
-      clearTimeout(retry);
-      clearTimeout(flushTimer);
-      flush();
-      await ready;
-      await client?.end().catch(() => undefined);
+      clearTimeout(timer);
+      await running;
     },
   };
 }

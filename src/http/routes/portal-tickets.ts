@@ -52,9 +52,7 @@ export async function portalTicketRoutes(app: FastifyInstance, deps: PortalDeps 
     },
   }, async (req, reply) => {
     const ctx = ctxOf(deps, req);
-    const { ticketId } = await replyAsRequester(ctx, req.requester!, req.params.number, req.body.content, req.uploadedFiles);
-    // the agents' open views refresh (events.ts publishes it once the answer is sent)
-    req.ticketEvent = { ticketId, kind: 'commented' };
+    await replyAsRequester(ctx, req.requester!, req.params.number, req.body.content, req.uploadedFiles);
     return reply.code(201).send(await readRequesterTicket(ctx, req.requester!, req.params.number));
   });
 
@@ -62,9 +60,7 @@ export async function portalTicketRoutes(app: FastifyInstance, deps: PortalDeps 
     onRequest: signedIn,
     schema: { tags, security: PortalSecurity, summary: 'Mark your ticket as solved (it becomes resolved)', params: TicketNumberParams, response: { 200: PortalTicket, ...problems(400, 401, 403, 404, 409) } },
   }, async (req) => {
-    const { ticketId, ticket } = await solveAsRequester(ctxOf(deps, req), req.requester!, req.params.number);
-    req.ticketEvent = { ticketId, kind: 'updated' };
-    return ticket;
+    return (await solveAsRequester(ctxOf(deps, req), req.requester!, req.params.number)).ticket;
   });
 
   r.get('/portal/attachments/:id', {
@@ -96,8 +92,7 @@ export async function portalTicketRoutes(app: FastifyInstance, deps: PortalDeps 
     if (!who.name) errors.push({ path: 'name', message: 'Required' });
     if (!who.email) errors.push({ path: 'email', message: 'Required' });
     if (errors.length) throw Errors.validation(errors, 'The request was not accepted.');
-    const { ticketId, created } = await submitWebRequest(ctxOf(deps, req), { name: who.name!, email: who.email!, subject: b.subject, description: b.description }, req.uploadedFiles);
-    req.ticketEvent = { ticketId, kind: 'created' };
+    const { created } = await submitWebRequest(ctxOf(deps, req), { name: who.name!, email: who.email!, subject: b.subject, description: b.description }, req.uploadedFiles);
     return reply.code(201).send(created);
   });
 }
