@@ -147,6 +147,26 @@ describe('agent workspace (Chromium)', () => {
     await screenshot(b.page, 'ticket-live');
   });
 
+  it('moves the ticket to a group and edits its category and tags in place', async () => {
+    expect((await server.api.request('POST', '/api/v1/groups', { slug: 'hardware', name: 'Hardware' })).status).toBe(201);
+    await a.page.reload();
+    await a.page.getByRole('combobox', { name: 'Group' }).locator('option[value="hardware"]').waitFor({ state: 'attached' });
+    await a.page.getByRole('combobox', { name: 'Group' }).selectOption('hardware');
+    await expect.poll(async () => (await server.api.request('GET', `/api/v1/tickets/${target.id}`)).body.assigneeGroup).toBe('hardware');
+    const category = a.page.getByRole('textbox', { name: 'Category' });
+    await category.fill('printers');
+    await category.press('Enter');
+    await expect.poll(async () => (await server.api.request('GET', `/api/v1/tickets/${target.id}`)).body.category).toBe('printers');
+    const tags = a.page.getByRole('textbox', { name: 'Tags' });
+    await tags.fill('Tray-2, jam, jam');
+    await tags.blur();
+    await expect.poll(async () => (await server.api.request('GET', `/api/v1/tickets/${target.id}`)).body.tags).toEqual(['jam', 'tray-2']);
+    // the panel shows what was saved, and the history has each change
+    await expect.poll(() => tags.inputValue()).toBe('jam, tray-2');
+    const history = (await server.api.request('GET', `/api/v1/tickets/${target.id}/history`)).body.history as { field: string | null }[];
+    expect(history.map((h) => h.field)).toEqual(expect.arrayContaining(['category', 'tags']));
+  });
+
   it('shows a conflict instead of overwriting a change made elsewhere, and reloads on request', async () => {
     // a tab that misses live updates (its event stream is cut) keeps a stale version
     const stale = await b.context.newPage();
