@@ -152,17 +152,17 @@ describe('agent workspace (Chromium)', () => {
     await a.page.reload();
     await a.page.getByRole('combobox', { name: 'Group' }).locator('option[value="hardware"]').waitFor({ state: 'attached' });
     await a.page.getByRole('combobox', { name: 'Group' }).selectOption('hardware');
-    await expect.poll(async () => (await server.api.request('GET', `/api/v1/tickets/${target.id}`)).body.assigneeGroup).toBe('hardware');
+    await expect.poll(async () => (await server.api.request('GET', `/api/v1/tickets/${target.id}`)).body.assigneeGroup, { timeout: 15_000 }).toBe('hardware');
     const category = a.page.getByRole('textbox', { name: 'Category' });
     await category.fill('printers');
     await category.press('Enter');
-    await expect.poll(async () => (await server.api.request('GET', `/api/v1/tickets/${target.id}`)).body.category).toBe('printers');
+    await expect.poll(async () => (await server.api.request('GET', `/api/v1/tickets/${target.id}`)).body.category, { timeout: 15_000 }).toBe('printers');
     const tags = a.page.getByRole('textbox', { name: 'Tags' });
     await tags.fill('Tray-2, jam, jam');
     await tags.blur();
-    await expect.poll(async () => (await server.api.request('GET', `/api/v1/tickets/${target.id}`)).body.tags).toEqual(['jam', 'tray-2']);
+    await expect.poll(async () => (await server.api.request('GET', `/api/v1/tickets/${target.id}`)).body.tags, { timeout: 15_000 }).toEqual(['jam', 'tray-2']);
     // the panel shows what was saved, and the history has each change
-    await expect.poll(() => tags.inputValue()).toBe('jam, tray-2');
+    await expect.poll(() => tags.inputValue(), { timeout: 15_000 }).toBe('jam, tray-2');
     const history = (await server.api.request('GET', `/api/v1/tickets/${target.id}/history`)).body.history as { field: string | null }[];
     expect(history.map((h) => h.field)).toEqual(expect.arrayContaining(['category', 'tags']));
   });

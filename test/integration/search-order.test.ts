@@ -106,6 +106,13 @@ describe(`search order by the documents' creation (${DB_KIND})`, () => {
       // with time enough, the same count runs to its cap
       expect(await countMatches(t.db, q, scope, 10_000, 60_000)).toMatchObject({ isEstimate: true });
       expect((await countMatches(t.db, q, scope, 30_000, 60_000)).total).toBe(RANKED_CANDIDATES + 2 + 15_000);
+      // with this many expected matches the newest are found by walking the documents newest first
+      // (below it, every match is found first): both ways give the newest matches that pass the filter
+      const page = await search(`query=${encodeURIComponent('quokka status:new,open')}&sortBy=relevance&limit=100`);
+      expect(page.tickets).toHaveLength(100);
+      const rows = await t.db.query<{ status: string }>('SELECT status FROM tickets WHERE id = ANY($1::uuid[])', [page.tickets.map((x) => x.id)]);
+      expect(rows.rows.every((r) => ['new', 'open'].includes(r.status))).toBe(true);
+      expect(page.tickets.map((x) => x.id)).not.toContain(ids[0]);
     });
   }
 });

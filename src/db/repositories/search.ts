@@ -185,6 +185,22 @@ async function countWithin(db: Db, sql: string, params: unknown[], budgetMs: num
   }
 }
 
+/** How many rows the planner expects `sql` to return (EXPLAIN, nothing run). */
+async function plannerRows(db: Db, sql: string, params: unknown[]): Promise<number> {
+  const plan = (await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, params)).rows[0]['QUERY PLAN'];
+  const parsed = (typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: { 'Plan Rows': number } }[];
+  return Math.round(parsed[0].Plan['Plan Rows']);
+}
+
+/**
+ * Filters with free text: when the planner expects at least this many matches, the newest ones
+ * are found by walking the documents newest first (they come early); below it every match is
+ * found first and the newest taken. A walk stops only after RANKED_CANDIDATES matches, so with
+ * fewer matches than that — a queue's few open tickets with a word — it read every document of
+ * the install (seconds at a million tickets, bench:search).
+ */
+const WALK_ABOVE = 20 * RANKED_CANDIDATES;
+
 /** A relevance cursor key: ts_rank_cd's float4 as PostgreSQL prints it (shortest exact). */
 const RANK_RE = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i;
 
@@ -217,10 +233,16 @@ export async function searchTickets(
     // ticket_search alone — walking its creation index for common words, from the GIN index for
     // rare ones — and visits a ticket only when there are filters to check.
     const textOnly = compiled.where.length === 1;
+    const matches = `SELECT ts.ticket_id AS id, ts.created_at FROM ticket_search ts${textOnly ? '' : ' JOIN tickets t ON t.id = ts.ticket_id'}
+       WHERE ${compiled.where.join(' AND ')}`;
+    // With filters, the planner takes the newest-first walk for any ORDER BY … LIMIT, not knowing
+    // that the filters' tickets may be few or far back (closed ones are old): it walks only when it
+    // expects many matches; otherwise OFFSET 0 makes it find every match first (from whichever
+    // side, filters or words, is smaller) and the newest are sorted out of those.
+    const walk = textOnly || (await plannerRows(db, matches, params)) >= WALK_ABOVE;
     candidates = `candidates AS MATERIALIZED (
-      SELECT ts.ticket_id AS id FROM ticket_search ts${textOnly ? '' : ' JOIN tickets t ON t.id = ts.ticket_id'}
-       WHERE ${compiled.where.join(' AND ')}
-       ORDER BY ts.created_at DESC, ts.ticket_id DESC LIMIT ${RANKED_CANDIDATES}),`;
+      SELECT m.id FROM (${matches}${walk ? '' : ' OFFSET 0'}) m
+       ORDER BY m.created_at DESC, m.id DESC LIMIT ${RANKED_CANDIDATES}),`;
     // named t: the ordering and the keyset below name t.id, and nothing else of the ticket is needed to rank
     from = 'FROM candidates t JOIN ticket_search ts ON ts.ticket_id = t.id';
   }
@@ -289,14 +311,9 @@ export async function countMatches(
   const body = tsquery && where.length === 1
     ? `SELECT 1 FROM ticket_search s WHERE s.${vector} @@ ${tsquery}`
     : `SELECT 1 FROM tickets t${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
-  const estimate = async () => {
-    const plan = (await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${body}`, params)).rows[0]['QUERY PLAN'];
-    const parsed = (typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: { 'Plan Rows': number } }[];
-    return Math.round(parsed[0].Plan['Plan Rows']);
-  };
   // counting 10,001 rows of a query the planner expects to match far more costs 10,001 row
   // visits and tells nothing the estimate does not: answer with the estimate straight away
-  const expected = await estimate();
+  const expected = await plannerRows(db, body, params);
   if (expected > ESTIMATE_ONLY_ABOVE) return { total: expected, isEstimate: true };
   const n = await countWithin(db, `SELECT count(*)::int AS n FROM (${body} LIMIT ${cap + 1}) x`, params, budgetMs);
   // over its time budget the count is abandoned: the planner's estimate answers, flagged

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, etagOf, problemMessage, type Ticket } from '../api/client';
 
 const STATUSES = ['new', 'open', 'in_progress', 'pending', 'resolved', 'closed', 'cancelled'] as const;
@@ -21,6 +21,9 @@ export function Properties({ ticket, onSaved, onReload }: { ticket: Ticket; onSa
   const [conflict, setConflict] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  // one change at a time: a field that loses focus because the panel is saving must not send the
+  // same change again with the version it had (that second send would meet a 412)
+  const busy = useRef(false);
   useEffect(() => {
     api.GET('/api/v1/agents', { params: { query: { limit: 200 } } }).then(({ data }) => data && setAgents(data.agents));
     api.GET('/api/v1/groups').then(({ data }) => data && setGroups(data.groups));
@@ -35,6 +38,7 @@ export function Properties({ ticket, onSaved, onReload }: { ticket: Ticket; onSa
   const moveToGroup = (group: string | null) =>
     send(() => api.POST('/api/v1/tickets/{id}/assign', { params: { path: { id: ticket.id } }, body: { group }, headers: { 'If-Match': etagOf(ticket.version) } }));
   const saveText = () => {
+    if (busy.current) return;
     const next: Patch = {};
     if (category.trim() && category.trim() !== ticket.category) next.category = category.trim();
     const nextTags = tagList(tags);
@@ -49,8 +53,9 @@ export function Properties({ ticket, onSaved, onReload }: { ticket: Ticket; onSa
   };
 
   const send = async (call: () => Promise<{ data?: Omit<Ticket, 'comments' | 'attachments'>; error?: unknown; response: Response }>) => {
+    busy.current = true;
     setSaving(true);
-    const { data, error: problem, response } = await call();
+    const { data, error: problem, response } = await call().finally(() => void (busy.current = false));
     setSaving(false);
     if (response.status === 412) return setConflict(true);
     if (!data) return setError(problemMessage(problem));
