@@ -185,12 +185,21 @@ async function countWithin(db: Db, sql: string, params: unknown[], budgetMs: num
   }
 }
 
-/** How many rows the planner expects `sql` to return (EXPLAIN, nothing run). */
-async function plannerRows(db: Db, sql: string, params: unknown[]): Promise<number> {
+/** What the planner expects of `sql` (EXPLAIN, nothing run): the rows it returns and its total cost. */
+async function plannerEstimate(db: Db, sql: string, params: unknown[]): Promise<{ rows: number; cost: number }> {
   const plan = (await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, params)).rows[0]['QUERY PLAN'];
-  const parsed = (typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: { 'Plan Rows': number } }[];
-  return Math.round(parsed[0].Plan['Plan Rows']);
+  const parsed = (typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: { 'Plan Rows': number; 'Total Cost': number } }[];
+  return { rows: Math.round(parsed[0].Plan['Plan Rows']), cost: parsed[0].Plan['Total Cost'] };
 }
+const plannerRows = async (db: Db, sql: string, params: unknown[]) => (await plannerEstimate(db, sql, params)).rows;
+
+/**
+ * Below this planner cost a count runs without a time budget: it is cheap however busy the
+ * server is, and a budget would only turn an exact small total into an estimate under load
+ * (a search over a few hundred tickets costs ~25–65). Counts over a million tickets cost
+ * 8,000–120,000 (bench:search data).
+ */
+const BUDGET_ABOVE_COST = 1_000;
 
 /**
  * Filters with free text: when the planner expects at least this many matches, the newest ones
@@ -313,9 +322,11 @@ export async function countMatches(
     : `SELECT 1 FROM tickets t${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
   // counting 10,001 rows of a query the planner expects to match far more costs 10,001 row
   // visits and tells nothing the estimate does not: answer with the estimate straight away
-  const expected = await plannerRows(db, body, params);
+  const count = `SELECT count(*)::int AS n FROM (${body} LIMIT ${cap + 1}) x`;
+  const { rows: expected, cost } = await plannerEstimate(db, body, params);
   if (expected > ESTIMATE_ONLY_ABOVE) return { total: expected, isEstimate: true };
-  const n = await countWithin(db, `SELECT count(*)::int AS n FROM (${body} LIMIT ${cap + 1}) x`, params, budgetMs);
+  // (the cost of finding every match: at most what the count, which stops at cap + 1, costs)
+  const n = cost > BUDGET_ABOVE_COST ? await countWithin(db, count, params, budgetMs) : (await db.query<{ n: number }>(count, params)).rows[0].n;
   // over its time budget the count is abandoned: the planner's estimate answers, flagged
   if (n === undefined) return { total: expected, isEstimate: true };
   if (n <= cap) return { total: n, isEstimate: false };
