@@ -5,12 +5,27 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import nodemailer from 'nodemailer';
-import type { Browser } from 'playwright-core';
+import type { Browser, Frame } from 'playwright-core';
 import { freePort } from '../helpers/triage-process.ts';
 import { ADMIN, launchBrowser, newSession, screenshot, signIn, startE2eServer, type E2eServer } from './browser.ts';
 
 /** What the payloads set when they run (evaluated in the page or a frame). */
 const PWNED = () => (globalThis as any).__pwned as string | undefined;
+
+/**
+ * What PWNED reads in a frame, or undefined where nothing can run: a sandboxed frame without
+ * allow-scripts cannot even be evaluated in — Playwright then fails or (sometimes) waits forever
+ * for a script context that never comes, so the wait is bounded.
+ */
+async function pwnedIn(f: Frame): Promise<string | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const never = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), 3_000); });
+  try {
+    return await Promise.race([f.evaluate(PWNED).catch(() => undefined), never]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 const PAYLOAD = `
 <p>Hello from <b>HTML</b> mail: the invoice is attached.</p>
@@ -66,11 +81,7 @@ describe('HTML e-mail in the ticket view (Chromium)', () => {
 
     expect(dialogs).toEqual([]);
     expect(await page.evaluate(PWNED)).toBeUndefined();
-    for (const f of page.frames()) {
-      // a sandboxed frame without allow-scripts cannot even be evaluated in: that is the point
-      const pwned = await f.evaluate(PWNED).catch(() => undefined);
-      expect(pwned).toBeUndefined();
-    }
+    for (const f of page.frames()) expect(await pwnedIn(f)).toBeUndefined();
     expect(page.url()).toContain('/tickets/');
     expect(errors).toEqual([]);
   });
@@ -97,8 +108,6 @@ describe('HTML e-mail in the ticket view (Chromium)', () => {
     await inside.getByText('click me').click({ timeout: 2_000 }).catch(() => undefined);
     await screenshot(page, 'email-html-unsanitized');
     expect(dialogs).toEqual([]);
-    for (const f of page.frames()) {
-      expect(await f.evaluate(PWNED).catch(() => undefined)).toBeUndefined();
-    }
+    for (const f of page.frames()) expect(await pwnedIn(f)).toBeUndefined();
   });
 });

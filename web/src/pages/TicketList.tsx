@@ -79,11 +79,16 @@ export function TicketList({ me, search }: { me: Agent; search: URLSearchParams 
     if (data) setViews(data.views);
   }, []);
 
+  // the latest request wins: an answer that arrives after a newer request was sent (a live
+  // refresh of the old query landing after the new search's) is dropped
+  const latest = useRef(0);
   const load = useCallback(async (after?: string, limit = PAGE) => {
+    const request = ++latest.current;
     setLoading(true);
     const { data, error: problem } = await api.GET('/api/v1/search', {
       params: { query: { query: state.query, sortBy: state.sortBy, sortOrder: state.sortOrder, limit, cursor: after } },
     });
+    if (request !== latest.current) return;
     setLoading(false);
     if (!data) {
       const p = problem as { errors?: { message: string; position?: number }[]; detail?: string } | undefined;
@@ -105,13 +110,16 @@ export function TicketList({ me, search }: { me: Agent; search: URLSearchParams 
   }, [load]);
   useEffect(() => void loadViews(), [loadViews]);
 
-  // live: refetch what is on screen (up to 200 rows) and the counts, at most every 500 ms
+  // live: refetch what is on screen (up to 200 rows) and the counts, at most every 500 ms —
+  // with the query on screen when the timer fires, not the one when the event came
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const current = useRef(load);
+  current.current = load;
   useLiveEvents(() => {
     if (pending.current) return;
     pending.current = setTimeout(() => {
       pending.current = null;
-      void load(undefined, Math.min(200, Math.max(PAGE, loaded.current)));
+      void current.current(undefined, Math.min(200, Math.max(PAGE, loaded.current)));
       void loadViews();
     }, 500);
   });

@@ -27,11 +27,15 @@ export function TicketPage({ id, me }: { id: string; me: Agent }) {
   const ownVersion = useRef(0);
   const now = useNow();
 
+  // the latest load wins: an older answer arriving late would show an older version
+  const latest = useRef(0);
   const load = useCallback(async () => {
+    const request = ++latest.current;
     const [detail, hist] = await Promise.all([
       api.GET('/api/v1/tickets/{id}', { params: { path: { id } } }),
       api.GET('/api/v1/tickets/{id}/history', { params: { path: { id } } }),
     ]);
+    if (request !== latest.current) return detail.data;
     if (!detail.data) {
       setError(detail.response.status === 404 ? `Ticket ${id} was not found.` : problemMessage(detail.error));
       return undefined;
