@@ -49,6 +49,8 @@ describe('BulkBar', () => {
     fireEvent.change(screen.getByRole('textbox', { name: 'Tag for selected' }), { target: { value: 'vip' } });
     fireEvent.click(screen.getByRole('button', { name: 'Remove tag' }));
     await waitFor(() => expect(bodies).toHaveLength(2));
+    // the bar ignores clicks while a request is out: wait for the answer before the next action
+    await waitFor(() => expect(onDone).toHaveBeenLastCalledWith('Tag removed “vip”: 1 updated.'));
     fireEvent.click(screen.getByRole('button', { name: 'Assign to me' }));
     await waitFor(() => expect(bodies).toHaveLength(3));
     expect(bodies.map((b) => b.changes)).toEqual([{ addTags: ['vip'] }, { removeTags: ['vip'] }, { assigneeId: 'me-id' }]);
