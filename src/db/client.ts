@@ -19,9 +19,20 @@ export interface QueryResult<T> {
  * PostgreSQL server. Inside `transaction` the callback receives a Db bound to
  * that transaction; calling `transaction` on it again joins the same one.
  */
+/** How a statement is run. */
+export interface QueryOptions {
+  /**
+   * Plan it with its values every time. Statements are prepared once per connection (see
+   * statementName), and after five runs PostgreSQL may settle on a generic plan that ignores the
+   * values; for a search, where the best plan depends on how many tickets a word or a filter
+   * matches, the generic plan was 10–100× slower (bench:search). PGlite plans every query anew.
+   */
+  customPlan?: boolean;
+}
+
 export interface Db {
   readonly kind: 'pglite' | 'postgres';
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<QueryResult<T>>;
   /** Runs several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
@@ -131,9 +142,10 @@ class PgDb implements Db {
     this.inTransaction = client !== undefined;
   }
 
-  async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
+  async query<T>(sql: string, params: unknown[] = [], options?: QueryOptions): Promise<QueryResult<T>> {
     if (this.client && !this.wroteConfig && writesConfig(sql)) this.wroteConfig = true;
-    const name = statementName(sql);
+    // an unnamed statement is planned with its values each time it runs
+    const name = options?.customPlan ? undefined : statementName(sql);
     const r = await (this.client ?? this.pool).query(name ? { name, text: sql, values: params } : { text: sql, values: params });
     return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
   }

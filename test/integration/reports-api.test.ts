@@ -92,6 +92,20 @@ describe(`reports (${DB_KIND})`, () => {
     expect(r.byTier.standard.total).toBe(3);
   });
 
+  it('carries in the backlog from before the period: tickets created earlier and not done by its start', async () => {
+    // Honolulu (UTC−10): 2 February local begins at 10:00Z — after the three tickets were created
+    // (08:00Z), before A and B were finally resolved (12:00Z, 13:00Z); C is never resolved
+    const hnl = await report('startDate=2026-02-02&endDate=2026-02-03&timezone=Pacific/Honolulu');
+    expect(hnl.daily).toEqual([
+      { date: '2026-02-02', created: 0, resolved: 2, backlog: 1 },
+      { date: '2026-02-03', created: 0, resolved: 0, backlog: 1 },
+    ]);
+    // the next UTC day: A and B were done before it began, C still counts
+    const next = await report('startDate=2026-02-03&endDate=2026-02-03');
+    expect(next.daily).toEqual([{ date: '2026-02-03', created: 0, resolved: 0, backlog: 1 }]);
+    expect(next.metrics.totalTickets).toBe(0);
+  });
+
   it('filters by agent and follows the requested time zone for days', async () => {
     const mine = await report(`startDate=2026-02-02&endDate=2026-02-02&agentId=${agent.id}`);
     expect(mine.metrics.totalTickets).toBe(1);

@@ -3,7 +3,7 @@ import { FakeClock } from '../../src/platform/clock.ts';
 import { countMatches, RANKED_CANDIDATES } from '../../src/db/repositories/search.ts';
 import { compileQuery } from '../../src/domain/search/query.ts';
 import { SYSTEM_ACTOR } from '../../src/domain/context.ts';
-import { agentScope } from '../../src/domain/search/service.ts';
+import { agentScope, runSearch } from '../../src/domain/search/service.ts';
 import { createTestApp, ticketBody, type TestApp } from '../helpers/app.ts';
 import { DB_KIND, TEST_DATABASE_URL } from '../helpers/db.ts';
 
@@ -86,6 +86,26 @@ describe(`search order by the documents' creation (${DB_KIND})`, () => {
   });
 
   if (TEST_DATABASE_URL) {
+    it('plans search statements with their values: none is kept prepared, unlike other statements (PostgreSQL)', async () => {
+      // a prepared statement settles on a generic plan after five runs, blind to how many tickets
+      // a word or a filter matches (seconds instead of milliseconds at a million tickets)
+      const now = clock.now();
+      const prepared = await t.db.transaction(async (tx) => {
+        await tx.query('SELECT id FROM tickets WHERE id = $1', [ids[1]]);
+        for (const query of ['quokka', 'quokka status:new,open', 'status:new']) {
+          await runSearch(tx, agentScope(SYSTEM_ACTOR, now), { query, sortBy: 'relevance', sortOrder: 'desc', limit: 5 });
+        }
+        const has = async (text: string) => (await tx.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM pg_prepared_statements WHERE position($1 in statement) > 0', [text])).rows[0].n;
+        return {
+          lookup: await has('SELECT id FROM tickets WHERE id = $1'),
+          // the relevance page, any page (highlights), the planner's estimates and the count
+          search: await has('candidates AS MATERIALIZED') + await has('hl_subject') + await has('EXPLAIN') + await has('count(*)::int AS n FROM (SELECT 1'),
+        };
+      });
+      expect(prepared).toEqual({ lookup: 1, search: 0 });
+    });
+
     it('abandons an exact count past its time budget and answers with the planner estimate, flagged (PostgreSQL)', async () => {
       const now = clock.now();
       // 15,000 more matching tickets (copies of one; documents and facts by the triggers), fewer than

@@ -165,12 +165,13 @@ export async function reportDaily(
       ORDER BY d.s`,
     params,
   );
-  // backlog at an instant = created before it − done before it (a done ticket was created before it was done)
+  // backlog at an instant = tickets created before it and not done before it: those not done yet
+  // plus those done since (migration 0014: neither count reads the facts older than the period)
   const startParams: unknown[] = [days[0]?.start ?? f.start];
   const s0 = scopeSql(f, startParams).map((c) => ` AND ${c}`).join('');
   const backlog = await db.query<{ n: number }>(
-    `SELECT ((SELECT count(*) FROM ticket_facts f WHERE f.created_at < $1::timestamptz${s0})
-           - (SELECT count(*) FROM ticket_facts f WHERE f.done_at < $1::timestamptz${s0}))::int AS n`,
+    `SELECT ((SELECT count(*) FROM ticket_facts f WHERE f.done_at IS NULL AND f.created_at < $1::timestamptz${s0})
+           + (SELECT count(*) FROM ticket_facts f WHERE f.done_at >= $1::timestamptz AND f.created_at < $1::timestamptz${s0}))::int AS n`,
     startParams,
   );
   return { rows: rows.rows, backlogAtStart: backlog.rows[0].n };

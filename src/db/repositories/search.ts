@@ -1,4 +1,4 @@
-import type { Db } from '../client.ts';
+import type { Db, QueryOptions } from '../client.ts';
 import type { Clause, SearchQuery } from '../../domain/search/query.ts';
 import { escapeLike } from './people.ts';
 import { SORT_KEYS, VIEW_COLUMNS, VIEW_FROM, type KeysetPosition, type SortBy, type TicketViewRow } from './tickets.ts';
@@ -152,6 +152,12 @@ export const MARK_END = '\u0002';
 const HEADLINE_OPTIONS = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`;
 const SUBJECT_OPTIONS = `StartSel=${MARK_START}, StopSel=${MARK_END}, HighlightAll=true`;
 const CAP = 10_000;
+/**
+ * Every search statement is planned with its values: how many tickets a word or a filter
+ * matches decides the plan, and a generic plan (PostgreSQL's choice after five runs of a
+ * prepared statement) walked a million documents for a queue's handful of tickets — seconds.
+ */
+const CUSTOM: QueryOptions = { customPlan: true };
 /** How many of the newest matches a relevance search ranks (see searchTickets). */
 export const RANKED_CANDIDATES = 500;
 /**
@@ -173,11 +179,11 @@ export const COUNT_BUDGET_MS = 100;
 
 /** Runs a count under a statement timeout; undefined when the timeout cut it. */
 async function countWithin(db: Db, sql: string, params: unknown[], budgetMs: number): Promise<number | undefined> {
-  if (db.kind !== 'postgres') return (await db.query<{ n: number }>(sql, params)).rows[0].n;
+  if (db.kind !== 'postgres') return (await db.query<{ n: number }>(sql, params, CUSTOM)).rows[0].n;
   try {
     return await db.transaction(async (tx) => {
       await tx.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(budgetMs))}`);
-      return (await tx.query<{ n: number }>(sql, params)).rows[0].n;
+      return (await tx.query<{ n: number }>(sql, params, CUSTOM)).rows[0].n;
     });
   } catch (err) {
     if ((err as { code?: string }).code === '57014') return undefined; // query_canceled
@@ -187,7 +193,7 @@ async function countWithin(db: Db, sql: string, params: unknown[], budgetMs: num
 
 /** What the planner expects of `sql` (EXPLAIN, nothing run): the rows it returns and its total cost. */
 async function plannerEstimate(db: Db, sql: string, params: unknown[]): Promise<{ rows: number; cost: number }> {
-  const plan = (await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, params)).rows[0]['QUERY PLAN'];
+  const plan = (await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql}`, params, CUSTOM)).rows[0]['QUERY PLAN'];
   const parsed = (typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: { 'Plan Rows': number; 'Total Cost': number } }[];
   return { rows: Math.round(parsed[0].Plan['Plan Rows']), cost: parsed[0].Plan['Total Cost'] };
 }
@@ -299,7 +305,7 @@ export async function searchTickets(
     FROM page p JOIN tickets t ON t.id = p.id
     ${VIEW_FROM.replace(/^\s*FROM tickets t\s*/, '')}
     ORDER BY p.sort_value ${dir}, p.id ${dir}`;
-  const rows = (await db.query<SearchRow>(sql, params)).rows;
+  const rows = (await db.query<SearchRow>(sql, params, CUSTOM)).rows;
   const lastRow = rows[rows.length - 1];
   return { rows, last: lastRow ? { key: lastRow.sort_key, id: lastRow.id } : undefined };
 }
@@ -326,7 +332,7 @@ export async function countMatches(
   const { rows: expected, cost } = await plannerEstimate(db, body, params);
   if (expected > ESTIMATE_ONLY_ABOVE) return { total: expected, isEstimate: true };
   // (the cost of finding every match: at most what the count, which stops at cap + 1, costs)
-  const n = cost > BUDGET_ABOVE_COST ? await countWithin(db, count, params, budgetMs) : (await db.query<{ n: number }>(count, params)).rows[0].n;
+  const n = cost > BUDGET_ABOVE_COST ? await countWithin(db, count, params, budgetMs) : (await db.query<{ n: number }>(count, params, CUSTOM)).rows[0].n;
   // over its time budget the count is abandoned: the planner's estimate answers, flagged
   if (n === undefined) return { total: expected, isEstimate: true };
   if (n <= cap) return { total: n, isEstimate: false };
@@ -356,7 +362,7 @@ export async function ticketStats(db: Db, q: SearchQuery, scope: SearchScope): P
             coalesce(g.status, g.priority, g.category, g.assignee_id::text, g.assignee_group_id::text) AS key,
             coalesce(a.name, gr.slug) AS label, g.n
        FROM g LEFT JOIN agents a ON a.id = g.assignee_id LEFT JOIN groups gr ON gr.id = g.assignee_group_id`,
-    params,
+    params, CUSTOM,
   );
   return r.rows;
 }
