@@ -113,14 +113,14 @@ export async function listHistory(db: Db, ticketId: string): Promise<HistoryRow[
 
 export async function insertComment(
   db: Db,
-  c: { ticketId: string; authorId: string; authorType: 'agent' | 'requester' | 'system'; content: string; isInternal: boolean },
+  c: { ticketId: string; authorId: string; authorType: 'agent' | 'requester' | 'system'; content: string; isInternal: boolean; email?: object },
   now: Date,
 ): Promise<CommentRow> {
   return (
     await db.query<CommentRow>(
-      `INSERT INTO ticket_comments (ticket_id, author_id, author_type, content, is_internal, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *, NULL::text AS author_name`,
-      [c.ticketId, c.authorId, c.authorType, c.content, c.isInternal, now],
+      `INSERT INTO ticket_comments (ticket_id, author_id, author_type, content, is_internal, created_at, email)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING *, NULL::text AS author_name`,
+      [c.ticketId, c.authorId, c.authorType, c.content, c.isInternal, now, c.email ? JSON.stringify(c.email) : null],
     )
   ).rows[0];
 }

@@ -399,13 +399,20 @@ export async function insertInboundLog(
   e: { mailboxId: string | null; transport: string; messageId?: string | null; from?: string | null; subject?: string | null;
     outcome: string; reason?: string | null; ticketId?: string | null; commentId?: string | null },
   now: Date,
+  /** also link this stored message to the ticket and comment (linkEmailMessage), in the same round trip */
+  link?: { messageRowId: string; threadedBy: string | null; bodyHtmlSanitized: string | null },
 ): Promise<string> {
+  const params = [now, e.mailboxId, e.transport, e.messageId ?? null, e.from ?? null, e.subject ?? null, e.outcome, e.reason ?? null,
+    e.ticketId ?? null, e.commentId ?? null];
+  const linked = link
+    ? `WITH m AS (UPDATE email_messages SET ticket_id = $9, comment_id = $10, threaded_by = $${params.push(link.threadedBy)},
+                  body_html_sanitized = $${params.push(link.bodyHtmlSanitized)} WHERE id = $${params.push(link.messageRowId)}) `
+    : '';
   return (
     await db.query<{ id: string }>(
-      `INSERT INTO inbound_log (received_at, mailbox_id, transport, message_id, from_address, subject, outcome, reason, ticket_id, comment_id)
+      `${linked}INSERT INTO inbound_log (received_at, mailbox_id, transport, message_id, from_address, subject, outcome, reason, ticket_id, comment_id)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id`,
-      [now, e.mailboxId, e.transport, e.messageId ?? null, e.from ?? null, e.subject ?? null, e.outcome, e.reason ?? null,
-        e.ticketId ?? null, e.commentId ?? null],
+      params,
     )
   ).rows[0].id;
 }

@@ -196,11 +196,11 @@ async function commitMessage(
     to: parsed.to, cc: parsed.cc, subject: parsed.subject, inReplyTo: parsed.inReplyTo ?? null, references: parsed.references,
     bodyText: parsed.text, quotedText, automated: c.automated, status: 'received',
   }, now);
-  const log = (e: { outcome: string; reason?: string | null; ticketId?: string | null; commentId?: string | null }) =>
+  const log = (e: { outcome: string; reason?: string | null; ticketId?: string | null; commentId?: string | null }, link?: Parameters<typeof insertInboundLog>[3]) =>
     insertInboundLog(db, {
       mailboxId: mailbox.id, transport: input.transport, messageId: parsed.messageId, from: parsed.from?.address || null,
       subject: parsed.subject, ...e,
-    }, now);
+    }, now, link);
 
   if (!message) {
     // the database decided: this (mailbox, Message-ID) was ingested already
@@ -250,24 +250,30 @@ async function commitMessage(
     requester = ticket.requester;
     if (mailbox.group_slug) await assignTicket(ctx, ticketId, { group: mailbox.group_slug });
   }
-  const comment = await appendComment(ctx, ticketId, { content, from: 'requester', requesterId: requester.id }, files);
-  await addTicketCcs(db, ticketId, ccs, now);
-
-  // inline images: cid: references point to the comment's stored attachments
-  const stored = parsed.attachments.some((a) => a.contentId)
-    ? (await listAttachments(db, ticketId, true)).filter((a) => a.comment_id === comment.id)
-    : [];
-  const urlByCid = new Map<string, string>();
-  parsed.attachments.forEach((att, i) => {
-    const row = att.contentId ? stored.find((s) => s.sha256.trim() === files[i].sha256) : undefined;
-    if (row) urlByCid.set(att.contentId!.toLowerCase(), `/api/v1/attachments/${row.id}`);
-  });
-  const html = parsed.html ? sanitizeEmailHtml(parsed.html, { cidUrl: (cid: string) => urlByCid.get(cid.toLowerCase()) }).html : null;
-  await setCommentEmail(db, comment.id, {
+  const emailOf = (html: string | null) => ({
     messageId: parsed.messageId ?? null, from: parsed.from ?? null, to: parsed.to, cc: parsed.cc, subject: parsed.subject,
     inReplyTo: parsed.inReplyTo ?? null, references: parsed.references, threadedBy, bodyText: parsed.text, bodyHtmlSanitized: html, quotedText,
   });
-  await linkEmailMessage(db, message.id, { ticketId, commentId: comment.id, threadedBy, bodyHtmlSanitized: html });
+  // inline images (cid:) point to the comment's stored attachments, known only once it is written: such a
+  // message's HTML is sanitized afterwards; any other's is stored with the comment (no second write)
+  const inline = parsed.attachments.some((a) => a.contentId);
+  let html = parsed.html && !inline ? sanitizeEmailHtml(parsed.html).html : null;
+  const comment = await appendComment(
+    ctx, ticketId, { content, from: 'requester', requesterId: requester.id, ...(inline ? {} : { email: emailOf(html) }) }, files,
+  );
+  await addTicketCcs(db, ticketId, ccs, now);
+  if (inline) {
+    const stored = (await listAttachments(db, ticketId, true)).filter((a) => a.comment_id === comment.id);
+    const urlByCid = new Map<string, string>();
+    parsed.attachments.forEach((att, i) => {
+      const row = att.contentId ? stored.find((s) => s.sha256.trim() === files[i].sha256) : undefined;
+      if (row) urlByCid.set(att.contentId!.toLowerCase(), `/api/v1/attachments/${row.id}`);
+    });
+    html = parsed.html ? sanitizeEmailHtml(parsed.html, { cidUrl: (cid: string) => urlByCid.get(cid.toLowerCase()) }).html : null;
+    await setCommentEmail(db, comment.id, emailOf(html));
+  }
+  // the stored message is linked to its ticket and comment by the statement that logs it
+  const link = { messageRowId: message.id, threadedBy, bodyHtmlSanitized: html };
 
   if (created) {
     // the ticket as created: a rule or the mailbox's group may have changed its assignee since, not these fields
@@ -276,10 +282,10 @@ async function commitMessage(
       ticket: { id: t.id, number: Number(t.number), subject: t.subject, status: t.status, priority: t.priority, category: t.category },
       requester: { name: requester.name, email: requester.email }, mailbox, automated: c.automated, publicUrl: deps.publicUrl,
     }, now);
-    const logId = await log({ outcome: 'ticket_created', reason: followUpOf ? 'follow-up of a closed ticket' : null, ticketId, commentId: comment.id });
+    const logId = await log({ outcome: 'ticket_created', reason: followUpOf ? 'follow-up of a closed ticket' : null, ticketId, commentId: comment.id }, link);
     return { outcome: 'ticket_created', ticketId, commentId: comment.id, logId };
   }
-  const logId = await log({ outcome: 'comment_added', reason: threadedBy, ticketId, commentId: comment.id });
+  const logId = await log({ outcome: 'comment_added', reason: threadedBy, ticketId, commentId: comment.id }, link);
   return { outcome: 'comment_added', ticketId, commentId: comment.id, threadedBy: threadedBy!, logId };
 }
 

@@ -284,7 +284,11 @@ export async function appendComment(ctx: Ctx, ref: string, input: CommentInput, 
   return (await commentOn(ctx, ref, input, files, undefined, false)).comment;
 }
 
-type CommentInput = { content: string; isInternal?: boolean; from?: 'agent' | 'requester'; requesterId?: string };
+type CommentInput = {
+  content: string; isInternal?: boolean; from?: 'agent' | 'requester'; requesterId?: string;
+  /** the e-mail the comment came in (stored with it: no second write) */
+  email?: object;
+};
 
 async function commentOn(
   ctx: Ctx, ref: string, input: CommentInput, files: StoredFile[], expectedVersion: number | undefined, view: boolean,
@@ -299,7 +303,7 @@ async function commentOn(
     comment = await insertComment(
       db,
       fromRequester
-        ? { ticketId: row.id, authorId: input.requesterId ?? row.requester_id, authorType: 'requester', content: input.content, isInternal: false }
+        ? { ticketId: row.id, authorId: input.requesterId ?? row.requester_id, authorType: 'requester', content: input.content, isInternal: false, email: input.email }
         : ctx.actor.type === 'system'
           ? { ticketId: row.id, authorId: SYSTEM_AUTHOR_ID, authorType: 'system', content: input.content, isInternal }
           : { ticketId: row.id, authorId: ctx.actor.id!, authorType: 'agent', content: input.content, isInternal },
