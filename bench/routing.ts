@@ -248,7 +248,7 @@ for (const database of options.databases) {
         if (since) res.outcome = await createdOutcome(db, since);
         res.capacityAfterHttp = await capacityReport(db);
         const cap = res.capacityAfterHttp;
-        log(`${database}: capacity check — ${cap.overCapacity} of ${cap.agents} agents over capacity, ${cap.atCapacity} at capacity, load ${cap.loadMin}–${cap.loadMax}, ${fmt.n(cap.freeSlots)} free slots left, ${cap.queued} tickets queued`);
+        log(`${database}: capacity check — ${cap.overCapacity} of ${cap.agents} agents over capacity, ${cap.atCapacity} at capacity, load ${cap.loadMin}–${cap.loadMax}, ${fmt.n(cap.freeSlots)} free slots left, ${cap.queued} tickets queued, ${cap.drifted} stored loads differing from the count`);
         if (statementCreates > 0) {
           if (bdb.target.kind === 'postgres') await db.exec('VACUUM (ANALYZE)');
           res.statements = [];
@@ -321,6 +321,11 @@ for (const r of results) {
     target: `${name}: no agent over capacity afterwards`,
     measured: cap ? `${cap.overCapacity} of ${cap.agents}${cap.worst ? ` (worst: ${cap.worst.name} ${cap.worst.load} / ${cap.worst.capacity})` : ''}` : '—',
     met: cap ? cap.overCapacity === 0 : null,
+  });
+  checks.push({
+    target: `${name}: every agent's stored load equals the count of their tickets afterwards`,
+    measured: cap ? `${cap.drifted} of ${cap.agents} differ` : '—',
+    met: cap ? cap.drifted === 0 : null,
   });
 }
 const allRuns = results.flatMap((r) => r.runs);
@@ -411,8 +416,8 @@ const capRows = results.filter((r) => r.capacityFinal || r.capacityAfterHttp).ma
   return [
     r.database,
     o ? `${fmt.n(o.total)}: ${fmt.n(o.assigned)} assigned (${Object.entries(o.byMethod).map(([k, v]) => `${k} ${fmt.n(v)}`).join(', ')}), ${fmt.n(o.queued)} queued, ${fmt.n(o.unrouted)} unrouted (routing off)` : '—',
-    a ? `${a.overCapacity} over, ${a.atCapacity} at capacity; load ${a.loadMin}–${a.loadMax}; ${fmt.n(a.freeSlots)} free slots; ${a.queued} queued` : '—',
-    `${f.overCapacity} over, ${f.atCapacity} at capacity; load ${f.loadMin}–${f.loadMax}`,
+    a ? `${a.overCapacity} over, ${a.atCapacity} at capacity; load ${a.loadMin}–${a.loadMax}; ${fmt.n(a.freeSlots)} free slots; ${a.queued} queued; ${a.drifted} stored loads off the count` : '—',
+    `${f.overCapacity} over, ${f.atCapacity} at capacity; load ${f.loadMin}–${f.loadMax}; ${f.drifted} stored loads off the count`,
   ];
 });
 if (capRows.length) {

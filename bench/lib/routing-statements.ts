@@ -20,8 +20,7 @@ const LABELS: [RegExp, string][] = [
   [/^SELECT \(SELECT value FROM settings WHERE key = 'routing'\) AS routing/, 'loadRoutingConfig'],
   [/^SELECT version FROM config_version/, 'config version'],
   [/FROM groups g WHERE g\.slug = \$1/, 'getGroupBySlug'],
-  [/^SELECT g\.id AS group_id, g\.slug AS group_slug, p\.\*/, 'loadPool'],
-  [/^SELECT triage_route_claim\(/, 'claimAgent'],
+  [/^SELECT \* FROM triage_route\(/, 'route'],
   [/^SELECT count\(\*\) FILTER \(WHERE created_at > \$2::timestamptz/, 'requesterHistory'],
   [/FROM sla_policies WHERE is_active/, 'listActivePolicies'],
   [/INSERT INTO routing_cursors|FROM routing_cursors WHERE scope = \$1 FOR UPDATE/, 'lockCursor'],
@@ -44,7 +43,7 @@ const LABELS: [RegExp, string][] = [
 
 /** The statements `decide()` (src/domain/routing/engine.ts) sends — what Server-Timing measures. */
 const DECISION_LABELS = new Set([
-  'getGroupBySlug', 'loadPool', 'claimAgent', 'lockCursor', 'lockAgent', 'lockAgent (exists)', 'countLoad', 'SAVEPOINT', 'ROLLBACK TO SAVEPOINT',
+  'getGroupBySlug', 'route', 'lockCursor', 'lockAgent', 'lockAgent (exists)', 'countLoad', 'SAVEPOINT', 'ROLLBACK TO SAVEPOINT',
   'saveCursor', 'touchAgentAssigned', 'recordAssignment',
 ]);
 
@@ -261,7 +260,7 @@ export async function explainPrepared(db: Db, sql: string, params: unknown[]): P
 
 /** The labels EXPLAINed after a profile: the decision's statements and the ones around it worth knowing. */
 export const EXPLAIN_LABELS = [
-  'loadRoutingConfig', 'getGroupBySlug', 'loadPool', 'claimAgent', 'lockCursor', 'lockAgent', 'countLoad', 'saveCursor', 'touchAgentAssigned', 'recordAssignment',
+  'loadRoutingConfig', 'getGroupBySlug', 'route', 'lockCursor', 'lockAgent', 'countLoad', 'saveCursor', 'touchAgentAssigned', 'recordAssignment',
   'insertTicket', 'insertHistory (decision)',
 ];
 

@@ -405,6 +405,9 @@ export async function seedSearch(db: Db, s: SearchSizes, o: { now: Date; log?: (
 
     for (const ix of indexes) await tx.query(ix.def);
     step(`${indexes.length} indexes rebuilt`);
+    // the agents' loads, which the disabled triggers did not keep
+    await tx.query('SELECT triage_recount_agent_loads()');
+    step('agent loads counted');
     for (const t of TRIGGER_TABLES) await tx.query(`ALTER TABLE ${t} ENABLE TRIGGER USER`);
   });
   await db.exec('VACUUM (ANALYZE)');

@@ -5,6 +5,7 @@ import type { FileStore } from '../platform/storage.ts';
 import { referencedFileHashes } from '../db/repositories/conversation.ts';
 import { deleteExpiredSessions, deleteIdempotencyKeysBefore, deleteRateLimitsBefore } from '../db/repositories/auth.ts';
 import { deleteExpiredPortalRows } from '../db/repositories/portal.ts';
+import { verifyAgentLoads, type LoadMismatch } from '../db/repositories/routing.ts';
 
 /** How long a stored Idempotency-Key response is replayed (like Stripe's 24 hours). */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 3600 * 1000;
@@ -13,9 +14,14 @@ export const IDEMPOTENCY_RETENTION_MS = 24 * 3600 * 1000;
  * Housekeeping that keeps tables from growing without bound: expired sessions,
  * old idempotency keys and finished rate-limit windows are deleted. On PGlite, which has no autovacuum,
  * it also runs VACUUM (ANALYZE) so that dead rows are reclaimed and the
- * planner has statistics. Safe to run from several processes at once.
+ * planner has statistics. It checks the agent loads the database keeps against
+ * a count of the tickets and repairs any that differ (`loadMismatches`: never
+ * expected — the server logs them as an error). Safe to run from several processes at once.
  */
-export async function runMaintenance(db: Db, clock: Clock): Promise<{ sessions: number; idempotencyKeys: number }> {
+export async function runMaintenance(
+  db: Db,
+  clock: Clock,
+): Promise<{ sessions: number; idempotencyKeys: number; loadMismatches: LoadMismatch[] }> {
   const now = clock.now();
   const sessions = await deleteExpiredSessions(db, now);
   const idempotencyKeys = await deleteIdempotencyKeysBefore(db, new Date(now.getTime() - IDEMPOTENCY_RETENTION_MS));
@@ -23,8 +29,9 @@ export async function runMaintenance(db: Db, clock: Clock): Promise<{ sessions: 
   await deleteRateLimitsBefore(db, new Date(now.getTime() - 3600 * 1000));
   // portal sign-in links live 15 minutes; a day later they only take room
   await deleteExpiredPortalRows(db, now, new Date(now.getTime() - 24 * 3600 * 1000));
+  const loadMismatches = await verifyAgentLoads(db);
   if (db.kind === 'pglite') await db.exec('VACUUM (ANALYZE)');
-  return { sessions, idempotencyKeys };
+  return { sessions, idempotencyKeys, loadMismatches };
 }
 
 /** Files younger than this are never swept: a request may be about to link them. */
@@ -45,7 +52,10 @@ export function sweepAttachments(db: Db, store: FileStore, clock: Clock): Promis
 export function scheduleMaintenance(db: Db, clock: Clock, logger: Logger, store?: FileStore, everyMs = 15 * 60 * 1000): () => void {
   const run = () =>
     runMaintenance(db, clock).then(
-      (r) => (r.sessions || r.idempotencyKeys ? logger.info(r, 'maintenance') : undefined),
+      ({ loadMismatches, ...r }) => {
+        if (loadMismatches.length) logger.error({ loadMismatches }, 'agent loads differed from the tickets and were recounted');
+        if (r.sessions || r.idempotencyKeys) logger.info(r, 'maintenance');
+      },
       (err) => logger.warn({ err }, 'maintenance failed'),
     );
   // Walking the attachment folders is heavier: every six hours is plenty.

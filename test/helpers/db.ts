@@ -52,3 +52,21 @@ export async function createTestDatabase(): Promise<{ db: Db; url?: string; drop
     },
   };
 }
+
+/**
+ * Agents whose load as the database keeps it (agent_loads, migration 0015)
+ * differs from a count of their tickets made here — empty when it is exact.
+ */
+export async function loadDrift(db: Db): Promise<{ agent_id: string; stored: string | null; counted: string }[]> {
+  const r = await db.query<{ agent_id: string; stored: string | null; counted: string }>(
+    `SELECT a.id AS agent_id, l.open_count || '/' || l.pending_count AS stored, c.open || '/' || c.pending AS counted
+       FROM agents a
+       LEFT JOIN agent_loads l ON l.agent_id = a.id
+       CROSS JOIN LATERAL (
+         SELECT count(*) FILTER (WHERE t.status IN ('new','open','in_progress')) AS open,
+                count(*) FILTER (WHERE t.status = 'pending') AS pending
+           FROM tickets t WHERE t.assignee_id = a.id) c
+      WHERE l.agent_id IS NULL OR l.open_count <> c.open OR l.pending_count <> c.pending`,
+  );
+  return r.rows;
+}

@@ -632,7 +632,7 @@ describe(`routing API (${DB_KIND})`, () => {
     expect(x.assignee).toMatchObject({ id: free.id, name: 'Free' });
     expect(x.assignment).toEqual({
       method: 'least_busy', ruleId: r.id, ruleName: 'Ops least busy', decidedAt: expect.any(String), agentId: free.id, group: 'ops', queued: false,
-      candidates: expect.any(Array),
+      candidates: expect.any(Array), unlisted: 0,
     });
     const byAgent = Object.fromEntries(x.assignment!.candidates.map((c) => [c.agentId, c]));
     expect(byAgent[free.id]).toEqual({ agentId: free.id, name: 'Free', eligible: true, reason: 'chosen', load: 0, capacity: 3 });
@@ -825,8 +825,9 @@ describe(`routing API (${DB_KIND})`, () => {
         requesters: await q('SELECT count(*)::int AS n FROM requesters'),
         organizations: await q('SELECT count(*)::int AS n FROM organizations'),
         cursors: await q('SELECT scope, last_agent_id, updated_at FROM routing_cursors ORDER BY scope'),
-        agents: await q(`SELECT a.id, a.last_assigned_at, a.status,
-                           (SELECT count(*)::int FROM tickets t WHERE t.assignee_id = a.id) AS load FROM agents a ORDER BY a.id`),
+        agents: await q(`SELECT a.id, l.last_assigned_at, l.open_count, l.pending_count, a.status,
+                           (SELECT count(*)::int FROM tickets t WHERE t.assignee_id = a.id) AS load
+                           FROM agents a JOIN agent_loads l ON l.agent_id = a.id ORDER BY a.id`),
         groups: (await t.request('GET', `${API}/groups`)).json().groups.map((g: Record<string, unknown>) => [g.slug, g.load, g.waiting, g.members]),
       });
       const before = await snapshot();

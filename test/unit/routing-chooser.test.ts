@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  eligibility, explain, MAX_RECORDED_CANDIDATES, matchesRule, planFor, rankCandidates, recordCandidates,
+  eligibility, explain, markCandidates, MAX_RECORDED_CANDIDATES, matchesRule, planFor, rankCandidates, RECORDED_RUNNERS_UP, recordCandidates,
   type Candidate, type Plan, type PoolAgent, type Reason, type Rule, type RuleConditions, type TicketFacts,
 } from '../../src/domain/routing/chooser.ts';
 
@@ -354,7 +354,7 @@ describe('recordCandidates', () => {
     const input = [cand(1, 'away'), cand(2, 'eligible'), cand(3, 'at_capacity'), cand(4, 'eligible'), cand(5, 'offline'), cand(6, 'at_capacity')];
     const snapshot = structuredClone(input);
     const r = recordCandidates(input, uuid(4));
-    expect(r.map((c) => [c.agentId, c.reason])).toEqual([
+    expect(r.candidates.map((c) => [c.agentId, c.reason])).toEqual([
       [uuid(4), 'chosen'],
       [uuid(3), 'at_capacity'],
       [uuid(6), 'at_capacity'],
@@ -362,24 +362,56 @@ describe('recordCandidates', () => {
       [uuid(1), 'away'],
       [uuid(5), 'offline'],
     ]);
-    expect(r[0]).toEqual({ ...cand(4, 'eligible'), reason: 'chosen' });
+    expect(r.unlisted).toBe(0);
+    expect(r.candidates[0]).toEqual({ ...cand(4, 'eligible'), reason: 'chosen' });
     expect(input).toEqual(snapshot); // the input is left alone
   });
 
   it('with nobody chosen marks nobody', () => {
     const r = recordCandidates([cand(1, 'eligible'), cand(2, 'busy')], null);
-    expect(r.map((c) => c.reason)).toEqual(['eligible', 'busy']);
+    expect(r.candidates.map((c) => c.reason)).toEqual(['eligible', 'busy']);
+  });
+
+  it(`keeps every agent passed over with its reason, and only the ${RECORDED_RUNNERS_UP} eligible ones next in the order after the chosen`, () => {
+    expect(RECORDED_RUNNERS_UP).toBe(3);
+    // ten eligible agents tried in the order 5, 6, … 10, 1, … 4 (a round robin past agent 4); 11 and 12 offline, 13 full
+    const input = [...Array.from({ length: 10 }, (_, i) => cand(i + 1, 'eligible')), cand(11, 'offline'), cand(12, 'away'), cand(13, 'at_capacity')];
+    const order = [5, 6, 7, 8, 9, 10, 1, 2, 3, 4].map(uuid);
+    const r = recordCandidates(input, uuid(9), order);
+    expect(r.candidates.map((c) => [c.agentId, c.reason])).toEqual([
+      [uuid(9), 'chosen'],
+      [uuid(13), 'at_capacity'],
+      [uuid(10), 'eligible'],
+      [uuid(1), 'eligible'],
+      [uuid(2), 'eligible'],
+      [uuid(11), 'offline'],
+      [uuid(12), 'away'],
+    ]);
+    expect(r.unlisted).toBe(6);
+    // nobody chosen (all busy when claimed): the first in the order are the ones kept
+    const none = recordCandidates(input, null, order);
+    expect(none.candidates.filter((c) => c.eligible).map((c) => c.agentId)).toEqual([5, 6, 7].map(uuid));
+    expect(none.unlisted).toBe(7);
+  });
+
+  it('markCandidates lists them all in the same order (what the simulator shows)', () => {
+    const input = Array.from({ length: 6 }, (_, i) => cand(i + 1, i === 5 ? 'busy' : 'eligible'));
+    const all = markCandidates(input, uuid(3), [1, 2, 3, 4, 5].map(uuid));
+    expect(all.map((c) => [c.agentId, c.reason])).toEqual([
+      [uuid(3), 'chosen'], [uuid(4), 'eligible'], [uuid(5), 'eligible'], [uuid(1), 'eligible'], [uuid(2), 'eligible'], [uuid(6), 'busy'],
+    ]);
   });
 
   it(`caps at ${MAX_RECORDED_CANDIDATES}, keeping the chosen even when it came last`, () => {
     expect(MAX_RECORDED_CANDIDATES).toBe(50);
     const many = Array.from({ length: 120 }, (_, i) => cand(i + 1, i % 2 ? 'offline' : 'eligible'));
     const r = recordCandidates(many, uuid(120));
-    expect(r).toHaveLength(MAX_RECORDED_CANDIDATES);
-    expect(r[0]).toMatchObject({ agentId: uuid(120), reason: 'chosen' });
-    expect(r.slice(1).every((c) => c.reason === 'eligible')).toBe(true);
-    expect(recordCandidates(many.slice(0, 50), null)).toHaveLength(50);
-    expect(recordCandidates(many.slice(0, 3), null)).toHaveLength(3);
+    expect(r.candidates).toHaveLength(MAX_RECORDED_CANDIDATES);
+    expect(r.candidates[0]).toMatchObject({ agentId: uuid(120), reason: 'chosen' });
+    expect(r.candidates.slice(1, 4).every((c) => c.reason === 'eligible')).toBe(true);
+    expect(r.candidates.slice(4).every((c) => c.reason === 'offline')).toBe(true);
+    expect(r.unlisted).toBe(70);
+    expect(recordCandidates(many.slice(0, 3), null).candidates).toHaveLength(3);
   });
 });
 

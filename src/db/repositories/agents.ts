@@ -35,8 +35,7 @@ const AGENT_SELECT = `
   SELECT a.*,
     coalesce((SELECT array_agg(g.slug ORDER BY g.slug) FROM agent_groups ag JOIN groups g ON g.id = ag.group_id
                WHERE ag.agent_id = a.id), '{}') AS groups,
-    (SELECT count(*)::int FROM tickets t WHERE t.assignee_id = a.id
-        AND t.status IN ('new','open','in_progress','pending')) AS current_tickets
+    coalesce((SELECT l.open_count + l.pending_count FROM agent_loads l WHERE l.agent_id = a.id), 0) AS current_tickets
   FROM agents a`;
 
 export async function getAgent(db: Db, id: string): Promise<AgentRow | undefined> {

@@ -43,14 +43,60 @@ export async function requesterHistory(db: Db, requesterId: string, windowDays: 
   return { recentTickets: r.rows[0].recent, lastTicketAt: r.rows[0].last };
 }
 
-/** Which agents a pool holds: a group's active members, one agent, or every active agent. */
-const POOL_FROM = {
-  group: 'agent_groups ag JOIN agents a ON a.id = ag.agent_id WHERE ag.group_id = g.id AND a.active AND $2::uuid IS NULL',
-  agent: 'agents a WHERE a.id = $2::uuid',
-  all: 'agents a WHERE a.active AND $2::uuid IS NULL',
-} as const;
+export interface ClaimResult {
+  agent: { id: string; name: string; email: string; role: string; capacity: number; load: number } | null;
+  /** agents tried and passed over, with the reason found under their lock */
+  tried: { id: string; reason: Reason; load: number | null }[];
+}
 
-interface PoolRow {
+export interface RouteResult {
+  group: { id: string; slug: string } | null;
+  /** every agent the decision considered, as the database saw them */
+  pool: PoolAgent[];
+  /** the claim: null when nobody was eligible, for a queue agents pick from by hand, and in a simulation */
+  claim: ClaimResult | 'cursor_locked' | null;
+  /** the round-robin scope's cursor (a simulation only) */
+  cursor: string | null;
+}
+
+/**
+ * A routing decision in one round trip (`triage_route`, migration 0015): the
+ * group named by `groupSlug` (if it exists), the pool — a group's active
+ * members (`scope: 'group'`), the one `agentId`, or every active agent — with
+ * the load of those who could take the ticket (online, holding `skills`) as the
+ * database keeps it, and, unless `mode` is 'none' (the simulator: nothing
+ * locked or changed, the cursor returned instead), the claim of the first
+ * eligible agent in the strategy's order (`triage_route_claim`, migration 0007:
+ * the round-robin cursor first, held to the end of the transaction, then one
+ * agent row at a time, the load read under the lock, the assignment recorded).
+ * The claimed agent's row stays locked.
+ */
+export async function route(
+  db: Db,
+  q: {
+    groupSlug: string | null; scope: 'group' | 'agent' | 'all'; agentId: string | null; skills: string[];
+    method: string; autoAssign: boolean; exclude: string[]; mode: 'wait' | 'skip' | 'none'; now: Date;
+  },
+): Promise<RouteResult> {
+  const r = await db.query<RouteRow>(
+    'SELECT * FROM triage_route($1, $2, $3::uuid, $4::text[], $5, $6, $7::uuid[], $8, $9)',
+    [q.groupSlug, q.scope, q.agentId, q.skills, q.method, q.autoAssign, q.exclude, q.mode, q.now],
+  );
+  const first = r.rows[0];
+  return {
+    group: first.group_id ? { id: first.group_id, slug: first.group_slug! } : null,
+    pool: r.rows
+      .filter((a) => a.id !== null)
+      .map((a) => ({
+        id: a.id!, name: a.name, status: a.status, active: a.active, capacity: a.capacity, load: a.load, skills: a.skills,
+        inGroup: true, lastAssignedAt: a.last_assigned_at,
+      })),
+    claim: first.claim ? (first.claim.cursorLocked ? 'cursor_locked' : first.claim) : null,
+    cursor: first.cursor_agent,
+  };
+}
+
+interface RouteRow {
   group_id: string | null;
   group_slug: string | null;
   id: string | null;
@@ -60,74 +106,9 @@ interface PoolRow {
   capacity: number;
   load: number | null;
   skills: string[];
-  in_group: boolean;
   last_assigned_at: Date | null;
-}
-
-/**
- * The group named by `groupSlug` (if it exists) and the agents a decision
- * considers, in one statement: the group's members (`scope: 'group'`), or the
- * one `agentId`, or every active agent. Load is counted only where it matters
- * (online agents holding `skills`), so a pool of hundreds stays cheap.
- */
-export async function loadPool(
-  db: Db,
-  q: { groupSlug: string | null; scope: 'group' | 'agent' | 'all'; agentId: string | null; skills: string[] },
-): Promise<{ group: { id: string; slug: string } | null; pool: PoolAgent[] }> {
-  // One statement text per scope, so that each keeps a good prepared plan (a CASE over the scope
-  // made PostgreSQL re-plan it on every call).
-  const r = await db.query<PoolRow>(
-    `SELECT g.id AS group_id, g.slug AS group_slug, p.*
-       FROM (SELECT 1) one
-       LEFT JOIN groups g ON g.slug = $1
-       LEFT JOIN LATERAL (
-         SELECT a.id, a.name, a.status, a.active, a.max_concurrent_tickets AS capacity, a.skills, a.last_assigned_at,
-                true AS in_group,
-                CASE WHEN a.active AND a.status = 'online' AND a.skills @> $3::text[]
-                     THEN (SELECT count(*)::int FROM tickets t WHERE t.assignee_id = a.id AND t.status = ANY(load_statuses())) END AS load
-           FROM ${POOL_FROM[q.scope]}
-       ) p ON true`,
-    [q.groupSlug, q.scope === 'agent' ? q.agentId : null, q.skills],
-  );
-  const first = r.rows[0];
-  return {
-    group: first?.group_id ? { id: first.group_id, slug: first.group_slug! } : null,
-    pool: r.rows
-      .filter((a) => a.id !== null)
-      .map((a) => ({
-        id: a.id!, name: a.name, status: a.status, active: a.active, capacity: a.capacity, load: a.load,
-        skills: a.skills, inGroup: a.in_group, lastAssignedAt: a.last_assigned_at,
-      })),
-  };
-}
-
-export interface ClaimResult {
-  agent: { id: string; name: string; email: string; role: string; capacity: number; load: number } | null;
-  /** agents tried and passed over, with the reason found under their lock */
-  tried: { id: string; reason: Reason; load: number | null }[];
-}
-
-/**
- * Claims the first agent of `order` still online, eligible and under capacity
- * under its row lock, in one round trip (`triage_route_claim`, migration 0007):
- * the round-robin cursor of `cursorScope` first (held to the end of the
- * transaction; 'cursor_locked' in 'skip' mode when another holds it), one agent
- * row at a time, the load counted under the lock, and the assignment recorded
- * (the cursor and the agent's last_assigned_at). The claimed agent's row stays locked.
- */
-export async function claimAgent(
-  db: Db,
-  q: {
-    order: string[]; cursorScope: string | null; mode: 'wait' | 'skip'; waitEach: boolean;
-    groupId: string | null; skills: string[]; now: Date;
-  },
-): Promise<ClaimResult | 'cursor_locked'> {
-  const r = await db.query<{ claim: ClaimResult & { cursorLocked?: boolean } }>(
-    'SELECT triage_route_claim($1::uuid[], $2, $3, $4, $5::uuid, $6::text[], $7) AS claim',
-    [q.order, q.cursorScope, q.mode, q.waitEach, q.groupId, q.skills, q.now],
-  );
-  const claim = r.rows[0].claim;
-  return claim.cursorLocked ? 'cursor_locked' : claim;
+  claim: (ClaimResult & { cursorLocked?: boolean }) | null;
+  cursor_agent: string | null;
 }
 
 export interface LockedAgent {
@@ -162,27 +143,52 @@ export async function lockAgent(db: Db, id: string, skipLocked: boolean): Promis
 }
 
 /**
- * The agent's load now. Run as its own statement after lockAgent: under READ
- * COMMITTED it then sees every assignment committed by the lock's previous holder.
+ * The agent's load now, as the database keeps it (migration 0015). Run as its
+ * own statement after lockAgent: under READ COMMITTED it then sees every
+ * assignment committed by the lock's previous holder.
  */
 export async function countLoad(db: Db, agentId: string): Promise<number> {
   const r = await db.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM tickets WHERE assignee_id = $1 AND status = ANY(load_statuses())',
+    'SELECT coalesce((SELECT load FROM agent_load_now WHERE agent_id = $1), 0) AS n',
     [agentId],
   );
   return r.rows[0].n;
 }
 
+export interface LoadMismatch {
+  agent_id: string;
+  stored_open: number | null;
+  stored_pending: number | null;
+  open: number;
+  pending: number;
+}
+
+const LOAD_MISMATCHES = `
+  WITH counted AS (
+    SELECT assignee_id AS agent_id,
+           count(*) FILTER (WHERE status IN ('new','open','in_progress'))::int AS open,
+           count(*) FILTER (WHERE status = 'pending')::int AS pending
+      FROM tickets WHERE assignee_id IS NOT NULL AND status IN ('new','open','in_progress','pending')
+     GROUP BY assignee_id)
+  SELECT a.id AS agent_id, l.open_count AS stored_open, l.pending_count AS stored_pending,
+         coalesce(c.open, 0) AS open, coalesce(c.pending, 0) AS pending
+    FROM agents a LEFT JOIN agent_loads l ON l.agent_id = a.id LEFT JOIN counted c ON c.agent_id = a.id
+   WHERE l.agent_id IS NULL OR l.open_count <> coalesce(c.open, 0) OR l.pending_count <> coalesce(c.pending, 0)`;
+
 /**
- * Records that an agent was given a ticket (for least-busy tie-breaks) and,
- * for round robin, moves the scope's cursor to them — one statement.
+ * Checks the stored agent loads against a count of the tickets (one snapshot,
+ * so the comparison is exact) and, where they differ — which only a write
+ * around the triggers could cause (a restore, triggers disabled by hand) —
+ * recounts those agents with writes to tickets held off, and returns what was wrong.
  */
-export async function recordAssignment(db: Db, agentId: string, cursorScope: string | null, now: Date): Promise<void> {
-  await db.query(
-    `WITH c AS (UPDATE routing_cursors SET last_agent_id = $1, updated_at = $3 WHERE scope = $2)
-     UPDATE agents SET last_assigned_at = $3 WHERE id = $1`,
-    [agentId, cursorScope, now],
-  );
+export async function verifyAgentLoads(db: Db): Promise<LoadMismatch[]> {
+  if ((await db.query<LoadMismatch>(LOAD_MISMATCHES)).rows.length === 0) return [];
+  return db.transaction(async (tx) => {
+    await tx.exec('LOCK TABLE tickets IN SHARE MODE');
+    const wrong = (await tx.query<LoadMismatch>(LOAD_MISMATCHES)).rows;
+    if (wrong.length) await tx.query('SELECT triage_recount_agent_loads($1::uuid[])', [wrong.map((m) => m.agent_id)]);
+    return wrong;
+  });
 }
 
 export interface QueuedTicket {
@@ -254,14 +260,14 @@ export async function agentsWithWork(db: Db): Promise<string[]> {
   const r = await db.query<{ id: string }>(
     `SELECT a.id FROM agents a
       WHERE a.active AND a.status = 'online'
-        AND (SELECT count(*) FROM tickets t WHERE t.assignee_id = a.id AND t.status = ANY(load_statuses())) < a.max_concurrent_tickets
+        AND coalesce((SELECT n.load FROM agent_load_now n WHERE n.agent_id = a.id), 0) < a.max_concurrent_tickets
         AND EXISTS (SELECT 1 FROM tickets t
                      WHERE t.queued_at IS NOT NULL AND t.assignee_id IS NULL AND t.status IN ('new','open','in_progress')
                        AND (t.assignee_group_id IS NULL
                             OR t.assignee_group_id IN (SELECT group_id FROM agent_groups WHERE agent_id = a.id))
                        AND t.routing_skills <@ a.skills
                        AND (t.routing_agent_id IS NULL OR t.routing_agent_id = a.id) AND NOT (a.id = ANY(t.routing_excluded)))
-      ORDER BY a.last_assigned_at NULLS FIRST, a.id`,
+      ORDER BY (SELECT l.last_assigned_at FROM agent_loads l WHERE l.agent_id = a.id) NULLS FIRST, a.id`,
   );
   return r.rows.map((x) => x.id);
 }
@@ -392,7 +398,7 @@ export async function groupLoads(db: Db, groupIds: string[]): Promise<Map<string
   const r = await db.query<GroupLoadRow>(
     `SELECT g.id AS group_id,
        (SELECT coalesce(json_agg(json_build_object('id', a.id, 'name', a.name, 'status', a.status,
-                 'load', (SELECT count(*) FROM tickets t WHERE t.assignee_id = a.id AND t.status = ANY(load_statuses())),
+                 'load', coalesce((SELECT n.load FROM agent_load_now n WHERE n.agent_id = a.id), 0),
                  'capacity', a.max_concurrent_tickets) ORDER BY a.name, a.id), '[]')
           FROM agent_groups ag JOIN agents a ON a.id = ag.agent_id WHERE ag.group_id = g.id AND a.active) AS members,
        (SELECT count(*)::int FROM tickets t WHERE t.assignee_group_id = g.id AND t.assignee_id IS NULL

@@ -1,16 +1,18 @@
 /**
  * Routing against the database: loads what the chooser needs, then claims the
  * first candidate whose row lock confirms it is still online and under
- * capacity. Load is always counted from tickets under that lock, never read
- * from a counter, so concurrent assignments in any number of processes cannot
- * push an agent over capacity.
+ * capacity. Load is read under that lock from the per-agent counts the database
+ * keeps in every transaction that writes tickets (agent_loads, migration 0015 —
+ * never bumped by the application), so concurrent assignments in any number of
+ * processes cannot push an agent over capacity.
  *
  * Lock order (what makes this deadlock-free): a transaction that may wait takes
  * a round-robin cursor first, then at most one agent row at a time (a full
  * agent's lock is released before waiting for another). The claim — cursor,
- * agent locks, load counts, the assignment record — is one server-side function
- * (`triage_route_claim`, migration 0007), so a decision costs two round trips:
- * the pool snapshot and the claim. Everything else that holds an agent row —
+ * agent locks, load reads, the assignment record — is one server-side function
+ * (`triage_route_claim`, migration 0007), called after the pool snapshot by
+ * `triage_route` (migration 0015), so a decision costs one round trip.
+ * Everything else that holds an agent row —
  * queue draining, an agent going offline, re-dispatching a ticket inside another
  * command — claims tickets, cursors and agents with SKIP LOCKED and so never
  * waits while holding it.
@@ -19,13 +21,13 @@ import type { Db } from '../../db/client.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { SYSTEM_ACTOR, type Actor } from '../context.ts';
 import {
-  assignQueuedTickets, claimAgent, claimQueuedTickets, countLoad, loadPool, loadRoutingConfig, lockAgent, lockOpenTicketsOf,
-  recordAssignment, getSetting, requesterHistory, type RequesterHistory, type RoutingConfigRow,
+  assignQueuedTickets, claimQueuedTickets, countLoad, loadRoutingConfig, lockAgent, lockOpenTicketsOf, route,
+  getSetting, requesterHistory, type RequesterHistory, type RoutingConfigRow,
 } from '../../db/repositories/routing.ts';
 import { insertHistory, type HistoryEntry } from '../../db/repositories/conversation.ts';
 import { updateTicketRow } from '../../db/repositories/tickets.ts';
 import {
-  explain, planFor, rankCandidates, recordCandidates, type Candidate, type Method, type Plan, type PoolAgent, type Reason,
+  explain, markCandidates, planFor, rankCandidates, recordCandidates, type Candidate, type Method, type Plan, type PoolAgent, type Reason,
   type TicketFacts,
 } from './chooser.ts';
 import { DEFAULT_PRIORITY_SETTINGS, type PrioritySettings } from './priority.ts';
@@ -40,7 +42,10 @@ export interface AssignmentRecord {
   agentId: string | null;
   group: string | null;
   queued: boolean;
+  /** the chosen agent, those passed over with their reason, the next eligible ones (recordCandidates) */
   candidates: Candidate[];
+  /** candidates considered but not listed: eligible agents further down the strategy's order */
+  unlisted: number;
 }
 
 export interface Decision {
@@ -57,6 +62,8 @@ export interface Decision {
   /** the ticket sits in a queue agents pick from by hand */
   manualQueue: boolean;
   record: AssignmentRecord;
+  /** every candidate considered, with its reason (the simulator shows them all) */
+  candidates: Candidate[];
   explanation: string;
   /** how long the decision took, lock waits included */
   ms: number;
@@ -124,38 +131,32 @@ export async function decide(
 ): Promise<Decision> {
   const started = performance.now();
   const specific = plan.method === 'specific_agent';
-  const { group, pool } = await loadPool(db, {
+  const r = await route(db, {
     groupSlug: plan.group,
     scope: specific ? 'agent' : plan.group ? 'group' : 'all',
     agentId: plan.agentId,
     skills: plan.skills,
-  });
-  const groupId = group?.id ?? null;
-  // A rule naming a group that no longer exists routes as if it named none.
-  const effective: Plan = { ...plan, group: group?.slug ?? null };
-  // Nobody eligible in this snapshot (everyone offline, busy or full): the ticket waits in the queue,
-  // and neither the scope's cursor nor any agent row is locked — the common case in a busy team, and
-  // one that must not serialize ticket creation. A slot freed meanwhile is filled by the queue drain
-  // that follows the change that freed it, or by the periodic routing sweep.
-  const snapshot = rankCandidates(effective, pool, null, opts.exclude);
-  if (snapshot.order.length === 0) return finish(null, snapshot.candidates);
-  const scope = effective.method === 'round_robin' && effective.autoAssign ? (groupId ? `group:${groupId}` : 'all') : null;
-  if (opts.mode === 'none') {
-    const cursor = scope ? await readCursor(db, scope) : null;
-    const { order, candidates } = rankCandidates(effective, pool, cursor, opts.exclude);
-    return finish(order[0] ?? null, candidates);
-  }
-  // Round robin hands the candidates over in id order; the claim rotates them past the cursor it locks.
-  const claim = await claimAgent(db, {
-    order: snapshot.order.map((a) => a.id),
-    cursorScope: scope,
+    method: plan.method,
+    autoAssign: plan.autoAssign,
+    exclude: [...(opts.exclude ?? [])],
     mode: opts.mode,
-    waitEach: opts.mode === 'wait' && effective.method === 'round_robin',
-    groupId: effective.method === 'specific_agent' ? null : groupId,
-    skills: effective.skills,
     now,
   });
-  if (claim === 'cursor_locked') return finish(null, snapshot.candidates);
+  const groupId = r.group?.id ?? null;
+  // A rule naming a group that no longer exists routes as if it named none.
+  const effective: Plan = { ...plan, group: r.group?.slug ?? null };
+  if (opts.mode === 'none') {
+    const { order, candidates } = rankCandidates(effective, r.pool, r.cursor, opts.exclude);
+    return finish(order[0] ?? null, candidates, order);
+  }
+  const snapshot = rankCandidates(effective, r.pool, null, opts.exclude);
+  // No claim: nobody eligible in the pool (everyone offline, busy or full) — the ticket waits in the
+  // queue, and neither the scope's cursor nor any agent row was locked: the common case in a busy
+  // team, and one that must not serialize ticket creation. A slot freed meanwhile is filled by the
+  // queue drain that follows the change that freed it, or by the periodic routing sweep.
+  // 'cursor_locked': another transaction holds the round-robin cursor and this one may not wait.
+  const claim = r.claim;
+  if (!claim || claim === 'cursor_locked') return finish(null, snapshot.candidates, snapshot.order);
   const candidates = snapshot.candidates.map((c) => ({ ...c }));
   const byId = new Map(candidates.map((c) => [c.agentId, c]));
   for (const t of claim.tried) {
@@ -166,14 +167,15 @@ export async function decide(
     if (t.load !== null) c.load = t.load;
   }
   const got = claim.agent;
-  if (!got) return finish(null, candidates);
+  if (!got) return finish(null, candidates, snapshot.order);
   const c = byId.get(got.id);
   if (c) Object.assign(c, { eligible: true, reason: 'eligible' as Reason, load: got.load });
-  const a = pool.find((p) => p.id === got.id)!;
-  return finish({ ...a, load: got.load, email: got.email, role: got.role }, candidates);
+  const a = r.pool.find((p) => p.id === got.id)!;
+  return finish({ ...a, load: got.load, email: got.email, role: got.role }, candidates, snapshot.order);
 
-  function finish(agent: (PoolAgent & { email?: string; role?: string }) | null, all: Candidate[]): Decision {
-    const recorded = recordCandidates(all, agent?.id ?? null);
+  function finish(agent: (PoolAgent & { email?: string; role?: string }) | null, all: Candidate[], order: PoolAgent[]): Decision {
+    const ids = order.map((o) => o.id);
+    const recorded = recordCandidates(all, agent?.id ?? null, ids);
     const queued = !agent && effective.autoAssign;
     return {
       agent: agent ? { id: agent.id, name: agent.name, email: agent.email, role: agent.role } : null,
@@ -191,17 +193,14 @@ export async function decide(
         agentId: agent?.id ?? null,
         group: effective.group,
         queued,
-        candidates: recorded,
+        candidates: recorded.candidates,
+        unlisted: recorded.unlisted,
       },
+      candidates: markCandidates(all, agent?.id ?? null, ids),
       explanation: explain(effective, agent, all),
       ms: performance.now() - started,
     };
   }
-}
-
-async function readCursor(db: Db, scope: string): Promise<string | null> {
-  return (await db.query<{ last_agent_id: string | null }>('SELECT last_agent_id FROM routing_cursors WHERE scope = $1', [scope])).rows[0]
-    ?.last_agent_id ?? null;
 }
 
 /** The plan for a new ticket from the rules (the first match, else round robin over everyone). */
@@ -242,6 +241,7 @@ export function decisionHistory(
       ruleId: d.record.ruleId,
       queued: d.queued,
       candidates: d.record.candidates,
+      unlisted: d.record.unlisted,
     },
     comment: d.explanation,
   };
@@ -272,10 +272,9 @@ export async function drainQueue(
     const ids = tickets.map((t) => t.id);
     const record: AssignmentRecord = {
       method: 'queue_drain', ruleId: null, ruleName: null, decidedAt: now.toISOString(), agentId, group: null, queued: false,
-      candidates: [{ agentId, name: agent.name, eligible: true, reason: 'chosen', load, capacity: agent.capacity }],
+      candidates: [{ agentId, name: agent.name, eligible: true, reason: 'chosen', load, capacity: agent.capacity }], unlisted: 0,
     };
     await assignQueuedTickets(db, ids, agentId, record, now);
-    await recordAssignment(db, agentId, null, now);
     await insertHistory(
       db,
       tickets.map((t, i) => ({

@@ -530,7 +530,7 @@ async function applyAssignment(
     changes.queued_at = null;
     changes.assignment = {
       method: 'manual', ruleId: null, ruleName: null, decidedAt: opts.now.toISOString(), agentId: assigneeId,
-      group: groupSlug ?? null, queued: false, candidates: [],
+      group: groupSlug ?? null, queued: false, candidates: [], unlisted: 0,
     } satisfies AssignmentRecord;
   }
   history.push(

@@ -120,7 +120,7 @@ export async function routingRoutes(app: FastifyInstance, deps: Deps) {
     return {
       agentId: d.agent?.id ?? null, agentName: d.agent?.name ?? null, group: d.group, method: d.record.method,
       ruleId: d.record.ruleId, ruleName: d.record.ruleName, queued: d.queued, explanation: d.explanation,
-      candidates: d.record.candidates, priority: priority.priority,
+      candidates: d.candidates, priority: priority.priority,
       priorityScore: { score: priority.score, calculated: priority.calculated, source: priority.source, factors: priority.factors },
     };
   });

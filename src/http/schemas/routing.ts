@@ -67,9 +67,12 @@ export const Assignment = z
     agentId: z.string().nullable().optional(),
     group: z.string().nullable().optional(),
     queued: z.boolean().optional(),
-    candidates: z.array(Candidate),
+    candidates: z
+      .array(Candidate)
+      .describe('the chosen agent, every agent passed over with the reason (offline, away, busy, at_capacity, missing_skill …), and the next three eligible ones in line'),
+    unlisted: z.number().int().optional().describe('candidates considered but not listed: eligible agents further down the order'),
   })
-  .describe('The latest routing decision: how, by which rule, and every candidate with why it was or was not chosen');
+  .describe('The latest routing decision: how, by which rule, who was chosen, and why each agent passed over was');
 
 export const PriorityScore = z
   .object({

@@ -8904,6 +8904,7 @@ export interface paths {
                                 assigneeGroup: string | null;
                                 assignment: {
                                     agentId?: string | null;
+                                    /** @description the chosen agent, every agent passed over with the reason (offline, away, busy, at_capacity, missing_skill …), and the next three eligible ones in line */
                                     candidates: {
                                         agentId: string;
                                         capacity: number;
@@ -8918,6 +8919,8 @@ export interface paths {
                                     queued?: boolean;
                                     ruleId: string | null;
                                     ruleName?: string | null;
+                                    /** @description candidates considered but not listed: eligible agents further down the order */
+                                    unlisted?: number;
                                 } | null;
                                 category: string;
                                 channel: string | null;
@@ -10417,6 +10420,7 @@ export interface paths {
                                 assigneeGroup: string | null;
                                 assignment: {
                                     agentId?: string | null;
+                                    /** @description the chosen agent, every agent passed over with the reason (offline, away, busy, at_capacity, missing_skill …), and the next three eligible ones in line */
                                     candidates: {
                                         agentId: string;
                                         capacity: number;
@@ -10431,6 +10435,8 @@ export interface paths {
                                     queued?: boolean;
                                     ruleId: string | null;
                                     ruleName?: string | null;
+                                    /** @description candidates considered but not listed: eligible agents further down the order */
+                                    unlisted?: number;
                                 } | null;
                                 category: string;
                                 channel: string | null;
@@ -10609,6 +10615,7 @@ export interface paths {
                             assigneeGroup: string | null;
                             assignment: {
                                 agentId?: string | null;
+                                /** @description the chosen agent, every agent passed over with the reason (offline, away, busy, at_capacity, missing_skill …), and the next three eligible ones in line */
                                 candidates: {
                                     agentId: string;
                                     capacity: number;
@@ -10623,6 +10630,8 @@ export interface paths {
                                 queued?: boolean;
                                 ruleId: string | null;
                                 ruleName?: string | null;
+                                /** @description candidates considered but not listed: eligible agents further down the order */
+                                unlisted?: number;
                             } | null;
                             category: string;
                             channel: string | null;
@@ -10846,6 +10855,7 @@ export interface paths {
                             assigneeGroup: string | null;
                             assignment: {
                                 agentId?: string | null;
+                                /** @description the chosen agent, every agent passed over with the reason (offline, away, busy, at_capacity, missing_skill …), and the next three eligible ones in line */
                                 candidates: {
                                     agentId: string;
                                     capacity: number;
@@ -10860,6 +10870,8 @@ export interface paths {
                                 queued?: boolean;
                                 ruleId: string | null;
                                 ruleName?: string | null;
+                                /** @description candidates considered but not listed: eligible agents further down the order */
+                                unlisted?: number;
                             } | null;
                             attachments: {
                                 commentId: string | null;
@@ -11074,6 +11086,7 @@ export interface paths {
                             assigneeGroup: string | null;
                             assignment: {
                                 agentId?: string | null;
+                                /** @description the chosen agent, every agent passed over with the reason (offline, away, busy, at_capacity, missing_skill …), and the next three eligible ones in line */
                                 candidates: {
                                     agentId: string;
                                     capacity: number;
@@ -11088,6 +11101,8 @@ export interface paths {
                                 queued?: boolean;
                                 ruleId: string | null;
                                 ruleName?: string | null;
+                                /** @description candidates considered but not listed: eligible agents further down the order */
+                                unlisted?: number;
                             } | null;
                             category: string;
                             channel: string | null;
@@ -11298,6 +11313,7 @@ export interface paths {
                             assigneeGroup: string | null;
                             assignment: {
                                 agentId?: string | null;
+                                /** @description the chosen agent, every agent passed over with the reason (offline, away, busy, at_capacity, missing_skill …), and the next three eligible ones in line */
                                 candidates: {
                                     agentId: string;
                                     capacity: number;
@@ -11312,6 +11328,8 @@ export interface paths {
                                 queued?: boolean;
                                 ruleId: string | null;
                                 ruleName?: string | null;
+                                /** @description candidates considered but not listed: eligible agents further down the order */
+                                unlisted?: number;
                             } | null;
                             category: string;
                             channel: string | null;
@@ -11540,6 +11558,7 @@ export interface paths {
                             assigneeGroup: string | null;
                             assignment: {
                                 agentId?: string | null;
+                                /** @description the chosen agent, every agent passed over with the reason (offline, away, busy, at_capacity, missing_skill …), and the next three eligible ones in line */
                                 candidates: {
                                     agentId: string;
                                     capacity: number;
@@ -11554,6 +11573,8 @@ export interface paths {
                                 queued?: boolean;
                                 ruleId: string | null;
                                 ruleName?: string | null;
+                                /** @description candidates considered but not listed: eligible agents further down the order */
+                                unlisted?: number;
                             } | null;
                             category: string;
                             channel: string | null;
@@ -11785,6 +11806,7 @@ export interface paths {
                             assigneeGroup: string | null;
                             assignment: {
                                 agentId?: string | null;
+                                /** @description the chosen agent, every agent passed over with the reason (offline, away, busy, at_capacity, missing_skill …), and the next three eligible ones in line */
                                 candidates: {
                                     agentId: string;
                                     capacity: number;
@@ -11799,6 +11821,8 @@ export interface paths {
                                 queued?: boolean;
                                 ruleId: string | null;
                                 ruleName?: string | null;
+                                /** @description candidates considered but not listed: eligible agents further down the order */
+                                unlisted?: number;
                             } | null;
                             category: string;
                             channel: string | null;
@@ -12429,6 +12453,7 @@ export interface paths {
                             assigneeGroup: string | null;
                             assignment: {
                                 agentId?: string | null;
+                                /** @description the chosen agent, every agent passed over with the reason (offline, away, busy, at_capacity, missing_skill …), and the next three eligible ones in line */
                                 candidates: {
                                     agentId: string;
                                     capacity: number;
@@ -12443,6 +12468,8 @@ export interface paths {
                                 queued?: boolean;
                                 ruleId: string | null;
                                 ruleName?: string | null;
+                                /** @description candidates considered but not listed: eligible agents further down the order */
+                                unlisted?: number;
                             } | null;
                             category: string;
                             channel: string | null;
@@ -12653,6 +12680,7 @@ export interface paths {
                             assigneeGroup: string | null;
                             assignment: {
                                 agentId?: string | null;
+                                /** @description the chosen agent, every agent passed over with the reason (offline, away, busy, at_capacity, missing_skill …), and the next three eligible ones in line */
                                 candidates: {
                                     agentId: string;
                                     capacity: number;
@@ -12667,6 +12695,8 @@ export interface paths {
                                 queued?: boolean;
                                 ruleId: string | null;
                                 ruleName?: string | null;
+                                /** @description candidates considered but not listed: eligible agents further down the order */
+                                unlisted?: number;
                             } | null;
                             category: string;
                             channel: string | null;
@@ -13516,6 +13546,7 @@ export interface paths {
                                 assigneeGroup: string | null;
                                 assignment: {
                                     agentId?: string | null;
+                                    /** @description the chosen agent, every agent passed over with the reason (offline, away, busy, at_capacity, missing_skill …), and the next three eligible ones in line */
                                     candidates: {
                                         agentId: string;
                                         capacity: number;
@@ -13530,6 +13561,8 @@ export interface paths {
                                     queued?: boolean;
                                     ruleId: string | null;
                                     ruleName?: string | null;
+                                    /** @description candidates considered but not listed: eligible agents further down the order */
+                                    unlisted?: number;
                                 } | null;
                                 category: string;
                                 channel: string | null;
