@@ -47,6 +47,23 @@ describe(`SLA engine (${DB_KIND})`, () => {
     expect(tk.sla).toBeNull();
   });
 
+  it('with no policy in use, the next change clears SLA state a policy switched off left behind; tickets without any stay without', async () => {
+    const p = await policy();
+    const withSla = await ok('POST', '/tickets', ticketBody());
+    expect(withSla.sla).not.toBeNull();
+    // switched off behind the API's back: the recompute job that would clear its tickets never ran
+    await t.db.query('UPDATE sla_policies SET is_active = false WHERE id = $1', [p.id]);
+    const without = await ok('POST', '/tickets', ticketBody());
+    expect(without.sla).toBeNull();
+    const rows = async () => (await t.db.query<{ ticket_id: string }>('SELECT ticket_id FROM ticket_sla ORDER BY ticket_id')).rows.map((r) => r.ticket_id);
+    expect(await rows()).toEqual([withSla.id]);
+    await ok('POST', `/tickets/${without.id}/comments`, { content: 'A note', isInternal: true });
+    expect(await rows()).toEqual([withSla.id]);
+    await ok('POST', `/tickets/${withSla.id}/comments`, { content: 'A note', isInternal: true });
+    expect(await rows()).toEqual([]);
+    expect((await ticket(withSla.id)).sla).toBeNull();
+  });
+
   it('sets the deadlines at creation, with the seed’s fields', async () => {
     const p = await policy();
     const tk = await ok('POST', '/tickets', ticketBody());

@@ -130,10 +130,21 @@ export async function findTicketId(db: Db, ref: string): Promise<string | undefi
 }
 
 /** Reads the ticket and locks its row until the transaction ends (every command on a ticket starts here). */
-export async function lockTicket(db: Db, ref: string): Promise<TicketRow | undefined> {
+/**
+ * Locks a ticket's row (by UUID or number) for a command, and says whether it
+ * has SLA state (`has_sla`: without a policy in use, the command then has none
+ * to clear — one statement fewer per change).
+ */
+export async function lockTicket(db: Db, ref: string): Promise<(TicketRow & { has_sla: boolean }) | undefined> {
   const where = ticketRefClause(ref);
   if (!where) return undefined;
-  return (await db.query<TicketRow>(`SELECT * FROM tickets t WHERE ${where.sql} FOR UPDATE`, [where.param])).rows[0];
+  return (
+    await db.query<TicketRow & { has_sla: boolean }>(
+      `SELECT t.*, EXISTS (SELECT 1 FROM ticket_sla s WHERE s.ticket_id = t.id) AS has_sla
+         FROM tickets t WHERE ${where.sql} FOR UPDATE OF t`,
+      [where.param],
+    )
+  ).rows[0];
 }
 
 export interface NewTicket {

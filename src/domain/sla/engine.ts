@@ -92,11 +92,16 @@ function viewOf(row: TicketSlaRow, policy: SlaPolicy, state: SlaState & { calend
  * tier) the policy is chosen again; a different policy is written to history.
  * Returns the stored row (null when no policy applies).
  */
-export async function refreshSla(d: SlaDeps, ticketId: string, opts: { rematch: boolean; created?: boolean }): Promise<SlaView | null> {
+export async function refreshSla(
+  d: SlaDeps,
+  ticketId: string,
+  opts: { rematch: boolean; created?: boolean; hasSla?: boolean },
+): Promise<SlaView | null> {
   const policies = await activePolicies(d.db);
   if (policies.length === 0) {
-    // no SLA in use: one cheap statement (a policy switched off since may have left a row)
-    if (!opts.created) await deleteTicketSla(d.db, ticketId);
+    // no SLA in use: a policy switched off since may have left a row to clear (`hasSla`: the caller
+    // knows whether the ticket has one; a ticket just created has none)
+    if (!opts.created && opts.hasSla !== false) await deleteTicketSla(d.db, ticketId);
     return null;
   }
   const inputs = await loadSlaInputs(d.db, ticketId);

@@ -402,7 +402,7 @@ async function changeTicket(
       await insertHistory(db, history, now);
       // a change of what SLA policies match on picks the policy again; any change recomputes the deadlines
       const rematch = ['priority', 'category', 'assignee_group_id', 'tags', 'source'].some((k) => k in changes);
-      await refreshSla({ db, now, jobs: ctx.jobs, actor: ctx.actor }, ticket.id, { rematch });
+      await refreshSla({ db, now, jobs: ctx.jobs, actor: ctx.actor }, ticket.id, { rematch, hasSla: ticket.has_sla });
     }
     return opts.view === false ? null : (await getTicketView(db, ticket.id))!;
   });
