@@ -129,11 +129,10 @@ export async function findTicketId(db: Db, ref: string): Promise<string | undefi
   return (await db.query<{ id: string }>(`SELECT t.id FROM tickets t WHERE ${where.sql}`, [where.param])).rows[0]?.id;
 }
 
-/** Reads the ticket and locks its row until the transaction ends (every command on a ticket starts here). */
 /**
- * Locks a ticket's row (by UUID or number) for a command, and says whether it
- * has SLA state (`has_sla`: without a policy in use, the command then has none
- * to clear — one statement fewer per change).
+ * Reads the ticket (by UUID or number) and locks its row until the transaction
+ * ends (every command on a ticket starts here), and says whether it has SLA
+ * state (`has_sla`: without a policy in use, the command then has none to clear).
  */
 export async function lockTicket(db: Db, ref: string): Promise<(TicketRow & { has_sla: boolean }) | undefined> {
   const where = ticketRefClause(ref);
